@@ -1,0 +1,1 @@
+"""User-facing interfaces: the `ckg` command line and the FastAPI service."""

@@ -1,0 +1,73 @@
+"""The specialist query API (FastAPI)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from api.deps import SystemDep
+from api.schemas import AnswerOut, ErrorOut, HealthOut, QueryRequest
+from api.system import System
+from ckg import __version__
+from ckg.errors import CkgError
+from ckg.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Grounded clinical decision support. Every answer sentence is a quote from an ingested
+guideline, cited down to the guideline version, section and character span, and checked
+against its citation before it is returned. When the evidence does not address the
+question, the service abstains rather than guess.
+"""
+
+ERRORS = {
+    413: {"model": ErrorOut, "description": "Upload over the size limit."},
+    422: {"model": ErrorOut, "description": "The request is invalid."},
+    503: {"model": ErrorOut, "description": "The graph database or the vector index is unavailable."},
+}
+
+
+def create_app(settings: Settings | None = None, system: System | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = system is None
+        app.state.system = system or System.open(settings or get_settings())
+        yield
+        if owned:
+            app.state.system.close()
+
+    app = FastAPI(title="clinical-kg", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+
+    @app.exception_handler(CkgError)
+    async def ckg_error(_: Request, exc: CkgError) -> JSONResponse:
+        log.warning("request failed", extra={"error": type(exc).__name__, "status": exc.http_status})
+        return JSONResponse(status_code=exc.http_status, content={"error": type(exc).__name__, "detail": str(exc)})
+
+    @app.post("/v1/query", response_model=AnswerOut, responses=ERRORS, tags=["query"],
+              summary="Answer a clinical question from cited, checked evidence")
+    async def query(body: QueryRequest, system: SystemDep) -> AnswerOut:
+        answer = await run_in_threadpool(system.ask, body.question, body.top_k)
+        return AnswerOut.model_validate(asdict(answer))
+
+    @app.get("/v1/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}}, tags=["operations"],
+             summary="Graph and index reachable and consistent")
+    async def healthz(system: SystemDep) -> JSONResponse:
+        try:
+            await run_in_threadpool(system.graph.ping)
+            consistent = system.index.chunk_ids() == await run_in_threadpool(system.graph.current_chunk_ids)
+            body = HealthOut(status="ok", graph=system.graph.engine, index_vectors=system.index.count,
+                             consistent=consistent)
+            return JSONResponse(body.model_dump())
+        except CkgError as exc:
+            body = HealthOut(status="unavailable", graph=system.graph.engine, index_vectors=system.index.count,
+                             consistent=False, detail=str(exc))
+            return JSONResponse(body.model_dump(), status_code=503)
+
+    return app

@@ -1,0 +1,226 @@
+"""The `ckg` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ckg import logs
+from ckg.errors import CkgError, GraphUnavailable, InputError
+from ckg.settings import get_settings
+from ingest.loaders import SUPPORTED_SUFFIXES
+
+app = typer.Typer(help="clinical-kg: grounded, cited and checked answers from clinical guidelines.",
+                  no_args_is_help=True, add_completion=False)
+ingest_app = typer.Typer(help="Add documents to the knowledge graph and the vector index.", no_args_is_help=True)
+server_app = typer.Typer(help="The embedded graph server (used when CKG_GRAPH__URI is not set).", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(server_app, name="server")
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
+    logs.configure(get_settings().log_dir, verbose)
+
+
+def _exit_code(exc: CkgError) -> int:
+    if isinstance(exc, InputError):
+        return 2
+    return 3 if isinstance(exc, GraphUnavailable) else 1
+
+
+@contextmanager
+def _system() -> Iterator[Any]:
+    from api.system import System
+
+    try:
+        system = System.open(get_settings())
+    except CkgError as exc:
+        _fail(exc)
+    try:
+        yield system
+    except CkgError as exc:
+        _fail(exc)
+    finally:
+        system.close()
+
+
+def _fail(exc: CkgError) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(_exit_code(exc))
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@ingest_app.command("guidelines")
+def ingest_guidelines(
+    paths: Annotated[list[Path], typer.Argument(help=f"Files or folders ({', '.join(SUPPORTED_SUFFIXES)}).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Ingest guideline files. A folder's index.jsonl, if present, supplies metadata.
+
+    Every file is parsed before anything is written: if one is bad, none is stored.
+    Unchanged documents are skipped; a changed one becomes the guideline's new current version.
+    """
+    from ingest.pipeline import parse_files
+
+    try:
+        documents = parse_files(paths, get_settings().ingest)
+    except CkgError as exc:
+        _fail(exc)
+    with _system() as system:
+        report = system.ingestor().ingest(documents, total=len(documents), progress=not as_json and sys.stderr.isatty())
+        _report(report.as_dict(), as_json)
+
+
+@ingest_app.command("pubmedqa")
+def ingest_pubmedqa(
+    corpus: Annotated[Path, typer.Argument(help="PubMedQA corpus.jsonl (pmid, contexts, labels).")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N abstracts.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ingest a PubMedQA-style corpus: one document per abstract, one section per paragraph."""
+    from ingest.loaders.pubmedqa import iter_documents
+
+    try:
+        documents = list(iter_documents(corpus))[:limit]
+    except (CkgError, OSError) as exc:
+        _fail(exc if isinstance(exc, CkgError) else InputError(str(exc), source=str(corpus)))
+    with _system() as system:
+        report = system.ingestor().ingest(documents, total=len(documents), progress=not as_json and sys.stderr.isatty())
+        _report(report.as_dict(), as_json)
+
+
+def _report(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _print_json({k: v for k, v in report.items() if k != "versions"})
+        return
+    typer.echo(
+        f"{report['documents']} documents: {report['added']} added, {report['updated']} updated, "
+        f"{report['unchanged']} unchanged; {report['chunks']} chunks in {report['seconds']:.1f}s "
+        f"({report['chunks_per_second']:.1f} chunks/s)"
+    )
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A clinical question, in quotes.")],
+    top_k: Annotated[int | None, typer.Option(help="Evidence chunks to retrieve.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer a question from cited evidence, with a faithfulness verdict per sentence."""
+    with _system() as system:
+        answer = asdict(system.ask(question, top_k))
+    if as_json:
+        _print_json(answer)
+    else:
+        print_answer(answer)
+
+
+def print_answer(answer: dict[str, Any]) -> None:
+    typer.secho(f"Q: {answer['question']}", bold=True)
+    if answer["abstained"]:
+        typer.secho(f"ABSTAINED: {answer['answer']} ({answer['abstain_reason']})", fg="yellow")
+        return
+    for sentence in answer["sentences"]:
+        marks = "".join(f"[{n}]" for n in sentence["citations"])
+        typer.echo(f"  {sentence['text']} {marks}  <{sentence['verdict']}>")
+    typer.echo("Citations:")
+    for c in answer["citations"]:
+        typer.echo(f"  [{c['n']}] {c['title']} ({c['guideline_id']}, version {c['version_id']})")
+        typer.echo(f"      section: {c['section']}; chars {c['char_start']}-{c['char_end']}; chunk {c['chunk_id']}")
+    f = answer["faithfulness"]
+    typer.secho(f"Faithfulness: {f['verdict']} ({f['supported']}/{f['total']} sentences, {f['verifier']})", fg="green")
+
+
+@app.command()
+def status(as_json: JsonFlag = False) -> None:
+    """Graph engine, node and relationship counts, index size, model."""
+    with _system() as system:
+        info = system.status()
+    if as_json:
+        _print_json(info)
+        return
+    g, i = info["graph"], info["index"]
+    typer.echo(f"graph: {g['engine']} at {g['uri']}; {g['relationships']} relationships")
+    for label, n in g["nodes"].items():
+        typer.echo(f"  {label}: {n}")
+    typer.echo(f"index: {i['vectors']} vectors, {i['model']} ({i['dimension']}-d), snapshot {i['snapshot']}")
+    typer.echo(f"graph and index consistent: {info['consistent']}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Run the query API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(get_settings()), host=host, port=port)
+
+
+@app.command()
+def demo() -> None:
+    """Ingest the bundled U.S. federal guidelines and answer the sample questions."""
+    from ingest.pipeline import parse_files
+
+    documents = parse_files([DEMO_DIR / "guidelines"], get_settings().ingest)
+    questions = [q for q in (DEMO_DIR / "questions.txt").read_text().splitlines() if q.strip()]
+    with _system() as system:
+        report = system.ingestor().ingest(documents, total=len(documents), progress=sys.stderr.isatty())
+        system.refresh_lexical()
+        _report(report.as_dict(), as_json=False)
+        for question in questions:
+            typer.echo("")
+            print_answer(asdict(system.ask(question)))
+
+
+@server_app.command("start")
+def server_start() -> None:
+    """Start the embedded ArcadeDB server (loopback only) if it is not running."""
+    from graph.servers import ArcadeDBServer
+
+    settings = get_settings()
+    try:
+        info = ArcadeDBServer(settings.graph_dir).ensure_running(settings.graph.embedded_start_timeout_s)
+    except CkgError as exc:
+        _fail(exc)
+    typer.echo(f"arcadedb running: pid {info.pid}, {info.uri}")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the embedded graph server by its PID."""
+    from graph.servers import ArcadeDBServer
+
+    stopped = ArcadeDBServer(get_settings().graph_dir).stop()
+    typer.echo("stopped" if stopped else "not running")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Say whether the embedded graph server is running."""
+    from graph.servers import ArcadeDBServer
+
+    info = ArcadeDBServer(get_settings().graph_dir).running()
+    typer.echo(f"arcadedb running: pid {info.pid}, {info.uri}" if info else "not running")
+    raise typer.Exit(0 if info else 1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,69 @@
+"""Pydantic models at the API boundary; the CLI's --json prints the same shapes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class QueryRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"question": "Should adults be screened for peripheral artery disease with the ankle-brachial index?"}
+    ]})
+
+    question: str = Field(..., min_length=1, max_length=2000, description="A specialist's clinical question.")
+    top_k: int | None = Field(None, ge=1, le=50, description="How many evidence chunks to retrieve.")
+
+
+class CitationOut(BaseModel):
+    n: int = Field(..., description="Marker used in the answer text, as [n].")
+    chunk_id: str
+    guideline_id: str
+    version_id: str = Field(..., description="Guideline version the quote comes from.")
+    title: str
+    section: str = Field(..., description="Section path in the source, headings joined by ' > '.")
+    char_start: int = Field(..., description="Start of the quote in the version's normalised text.")
+    char_end: int
+    quote: str = Field(..., description="The exact cited text.")
+
+
+class SentenceOut(BaseModel):
+    text: str
+    citations: list[int]
+    verdict: Literal["supported", "partial", "unsupported"]
+    score: float
+    reasons: list[str]
+
+
+class FaithfulnessOut(BaseModel):
+    verdict: Literal["supported", "partial", "unsupported"] = Field(
+        ..., description="'supported' only when every answer sentence is supported by what it cites."
+    )
+    supported: int
+    total: int
+    verifier: str
+
+
+class AnswerOut(BaseModel):
+    question: str
+    answer: str = Field(..., description="Answer text with [n] citation markers, or the abstention statement.")
+    abstained: bool
+    abstain_reason: str | None = None
+    sentences: list[SentenceOut]
+    citations: list[CitationOut]
+    faithfulness: FaithfulnessOut
+    timings_ms: dict[str, float]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    graph: str
+    index_vectors: int
+    consistent: bool
+    detail: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(..., description="Error family, e.g. InputError or GraphUnavailable.")
+    detail: str

@@ -1,0 +1,105 @@
+"""Wires the parts together once: graph, embedder, vector index, BM25, retriever, answerer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ckg.errors import InputError
+from ckg.settings import Settings
+from graph.servers import ArcadeDBServer
+from graph.store import BoltGraphStore
+from ingest.pipeline import Ingestor, reconcile
+from retrieval.answer import Answer, Answerer, ExtractiveGenerator
+from retrieval.embeddings import Embedder, get_embedder
+from retrieval.faithfulness import ExactSpanVerifier
+from retrieval.lexical import LexicalIndex
+from retrieval.retriever import HybridRetriever
+from retrieval.vector_index import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+def open_graph(settings: Settings) -> BoltGraphStore:
+    """The configured Neo4j, or the embedded ArcadeDB server (started on demand)."""
+    g = settings.graph
+    if g.uri:
+        store = BoltGraphStore(g.uri, g.user, g.password.get_secret_value(), database=g.database,
+                               engine="neo4j", connect_timeout_s=g.connect_timeout_s)
+    else:
+        info = ArcadeDBServer(settings.graph_dir).ensure_running(g.embedded_start_timeout_s)
+        store = BoltGraphStore(info.uri, info.user, info.password, database=info.database,
+                               engine="arcadedb", connect_timeout_s=g.connect_timeout_s)
+    try:
+        store.ensure_schema()
+    except Exception:
+        store.close()
+        raise
+    return store
+
+
+@dataclass
+class System:
+    settings: Settings
+    graph: BoltGraphStore
+    embedder: Embedder
+    index: VectorIndex
+    retriever: HybridRetriever
+    answerer: Answerer
+
+    @classmethod
+    def open(cls, settings: Settings) -> System:
+        graph = open_graph(settings)
+        try:
+            embedder = get_embedder(settings.embedding)
+            index = VectorIndex.open(settings.index_dir, settings.embedding.model, embedder.dimension)
+            reconcile(graph, embedder, index)
+        except Exception:
+            graph.close()
+            raise
+        r = settings.retrieval
+        retriever = HybridRetriever(graph, embedder, index, _lexical(index), r.candidates, r.rrf_k)
+        generator = ExtractiveGenerator(embedder, r.answer_sentences, r.abstain_below,
+                                        non_evidence_sections=tuple(r.non_evidence_sections))
+        return cls(settings, graph, embedder, index, retriever, Answerer(generator, ExactSpanVerifier()))
+
+    def close(self) -> None:
+        self.graph.close()
+
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.graph, self.embedder, self.index, self.settings.ingest)
+
+    def refresh_lexical(self) -> None:
+        """After ingestion: BM25 must see the new chunks."""
+        self.retriever.lexical = _lexical(self.index)
+
+    def ask(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = ()) -> Answer:
+        question = question.strip()
+        if not question:
+            raise InputError("the question is empty")
+        if len(question) > self.settings.max_question_chars:
+            raise InputError(f"the question is longer than {self.settings.max_question_chars} characters")
+        started = time.perf_counter()
+        hits = self.retriever.retrieve(question, top_k or self.settings.retrieval.top_k, exclude_guidelines)
+        hits += self.retriever.expand_to_recommendations(hits)
+        retrieve_ms = (time.perf_counter() - started) * 1000
+        answer = self.answerer.answer(question, hits, retrieve_ms)
+        answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
+        answer.timings_ms = {k: round(v, 1) for k, v in answer.timings_ms.items()}
+        return answer
+
+    def status(self) -> dict[str, Any]:
+        counts = self.graph.counts()
+        return {
+            "graph": {"engine": self.graph.engine, "uri": self.graph.uri, **counts},
+            "index": {"vectors": self.index.count, "model": self.index.model, "dimension": self.index.dimension,
+                      "snapshot": self.index.snapshot, "path": str(self.settings.index_dir)},
+            "consistent": self.index.chunk_ids() == self.graph.current_chunk_ids(),
+        }
+
+
+def _lexical(index: VectorIndex) -> LexicalIndex:
+    entries = index.entries()
+    return LexicalIndex([e.chunk_id for e in entries], [e.lexical_text for e in entries])

@@ -1,0 +1,56 @@
+"""Text normalisation and sentence boundaries, shared by ingestion and answering."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import pysbd
+
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def normalise_inline(text: str) -> str:
+    """NFC, one space between words, no line breaks: the form a paragraph is stored in."""
+    text = unicodedata.normalize("NFC", text).replace("\r", " ").replace("\n", " ")
+    return _SPACE.sub(" ", text).strip()
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Blank-line separated blocks, each normalised inline; empty blocks dropped."""
+    blocks = (normalise_inline(b) for b in _BLANK_LINES.split(text))
+    return [b for b in blocks if b]
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    # clean=False keeps the text byte-identical so that offsets stay valid.
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of one paragraph, whitespace trimmed.
+
+    pysbd knows clinical-style abbreviations ("e.g.", "b.i.d.", "Fig. 2") that a plain
+    punctuation splitter breaks on. Offsets are found by searching forward from a cursor
+    rather than trusting pysbd's own spans, which drift on repeated sentences.
+    """
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in _segmenter().segment(text):
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        start = text.find(stripped, cursor)
+        if start < 0:  # pysbd altered the text; fall back to the remainder as one sentence
+            rest = text[cursor:].strip()
+            if rest:
+                start = text.index(rest, cursor)
+                spans.append((start, start + len(rest)))
+            break
+        end = start + len(stripped)
+        spans.append((start, end))
+        cursor = end
+    return spans

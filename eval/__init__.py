@@ -1,0 +1,1 @@
+"""Evaluation: retrieval metrics, abstention calibration and benchmarks on the shared data."""

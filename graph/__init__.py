@@ -1,0 +1,1 @@
+"""The knowledge graph: Bolt access to Neo4j or the embedded ArcadeDB server, one code path."""

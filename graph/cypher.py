@@ -1,0 +1,118 @@
+"""Every Cypher statement the project runs, in one place.
+
+Only portable openCypher is used (no APOC, no FULLTEXT/VECTOR DDL) so that Neo4j and
+ArcadeDB run exactly the same statements.
+"""
+
+UNIQUE_KEYS = {
+    "Guideline": "guideline_id",
+    "GuidelineVersion": "version_id",
+    "Section": "section_id",
+    "Chunk": "chunk_id",
+    "Recommendation": "rec_id",
+    "Concept": "concept_id",
+    "Patient": "patient_key",
+    "Answer": "answer_id",
+    "Review": "review_id",
+}
+
+
+def unique_constraint(label: str, key: str) -> str:
+    return (
+        f"CREATE CONSTRAINT {label.lower()}_{key} IF NOT EXISTS "
+        f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
+    )
+
+
+VERSION_SHA = """
+MATCH (g:Guideline {guideline_id: $guideline_id})-[:HAS_VERSION]->(v:GuidelineVersion)
+WHERE v.content_sha256 = $sha
+RETURN v.version_id AS version_id, v.current AS current
+"""
+
+CURRENT_CHUNKS_OF_OTHER_VERSIONS = """
+MATCH (g:Guideline {guideline_id: $guideline_id})-[:HAS_VERSION]->(v:GuidelineVersion {current: true})
+WHERE v.version_id <> $version_id
+MATCH (v)-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
+RETURN c.chunk_id AS chunk_id
+"""
+
+MERGE_GUIDELINE = """
+MERGE (g:Guideline {guideline_id: $guideline_id})
+SET g.title = $title, g.developer = $developer, g.kind = $kind
+"""
+
+RETIRE_OTHER_VERSIONS = """
+MATCH (g:Guideline {guideline_id: $guideline_id})-[:HAS_VERSION]->(v:GuidelineVersion)
+WHERE v.version_id <> $version_id
+SET v.current = false
+"""
+
+MERGE_VERSION = """
+MATCH (g:Guideline {guideline_id: $guideline_id})
+MERGE (v:GuidelineVersion {version_id: $version_id})
+SET v.released = $released, v.status = $status, v.content_sha256 = $sha,
+    v.current = true, v.source = $source, v.ingested_at = $ingested_at, v.char_count = $char_count
+MERGE (g)-[:HAS_VERSION]->(v)
+"""
+
+MERGE_SECTIONS = """
+MATCH (v:GuidelineVersion {version_id: $version_id})
+UNWIND $sections AS s
+MERGE (n:Section {section_id: s.section_id})
+SET n.path = s.path, n.title = s.title, n.ord = s.ord, n.char_start = s.char_start, n.char_end = s.char_end
+MERGE (v)-[:HAS_SECTION]->(n)
+"""
+
+MERGE_CHUNKS = """
+UNWIND $chunks AS c
+MATCH (s:Section {section_id: c.section_id})
+MERGE (n:Chunk {chunk_id: c.chunk_id})
+SET n.text = c.text, n.ord = c.ord, n.char_start = c.char_start, n.char_end = c.char_end,
+    n.content_sha256 = c.content_sha256, n.header = c.header
+MERGE (s)-[:HAS_CHUNK]->(n)
+"""
+
+PROVENANCE = """
+UNWIND $chunk_ids AS id
+MATCH (g:Guideline)-[:HAS_VERSION]->(v:GuidelineVersion)-[:HAS_SECTION]->(s:Section)-[:HAS_CHUNK]->(c:Chunk {chunk_id: id})
+RETURN c.chunk_id AS chunk_id, g.guideline_id AS guideline_id, v.version_id AS version_id,
+       g.title AS title, s.path AS section, c.char_start AS char_start, c.char_end AS char_end,
+       c.text AS text
+"""
+
+SECTION_CHUNKS = """
+UNWIND $guideline_ids AS gid
+MATCH (g:Guideline {guideline_id: gid})-[:HAS_VERSION]->(v:GuidelineVersion {current: true})-[:HAS_SECTION]->(s:Section)-[:HAS_CHUNK]->(c:Chunk)
+WHERE toLower(s.path) CONTAINS $path_contains
+RETURN c.chunk_id AS chunk_id, g.guideline_id AS guideline_id, v.version_id AS version_id,
+       g.title AS title, s.path AS section, c.char_start AS char_start, c.char_end AS char_end,
+       c.text AS text
+ORDER BY c.chunk_id
+LIMIT $limit
+"""
+
+CURRENT_CHUNK_IDS = """
+MATCH (:GuidelineVersion {current: true})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
+RETURN c.chunk_id AS chunk_id
+"""
+
+CHUNK_TEXTS = """
+UNWIND $chunk_ids AS id
+MATCH (c:Chunk {chunk_id: id})
+RETURN c.chunk_id AS chunk_id, c.text AS text, c.header AS header
+"""
+
+GUIDELINE_OF_CHUNKS = """
+UNWIND $chunk_ids AS id
+MATCH (g:Guideline)-[:HAS_VERSION]->(:GuidelineVersion)-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk {chunk_id: id})
+RETURN c.chunk_id AS chunk_id, g.guideline_id AS guideline_id
+"""
+
+COUNT_BY_LABEL = "MATCH (n:{label}) RETURN count(n) AS n"
+
+COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS n"
+
+PING = "RETURN 1 AS ok"
+
+DELETE_ALL = "MATCH (n) DETACH DELETE n"

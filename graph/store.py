@@ -1,0 +1,177 @@
+"""Graph store: the Protocol the rest of the system codes against, and its Bolt implementation.
+
+One implementation serves both engines: Neo4j and the embedded ArcadeDB speak Bolt and
+openCypher, so the only difference between them is the URI.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+from graph import cypher
+from ckg.errors import GraphUnavailable
+from ckg.types import Chunk, Document, Provenance
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VersionWrite:
+    """One document version to store: everything goes in one transaction."""
+
+    document: Document
+    version_id: str
+    content_sha256: str
+    chunks: list[Chunk]
+
+
+class GraphStore(Protocol):
+    engine: str
+
+    def ensure_schema(self) -> None: ...
+    def ping(self) -> None: ...
+    def find_version(self, guideline_id: str, sha: str) -> str | None: ...
+    def current_chunks_replaced_by(self, guideline_id: str, version_id: str) -> list[str]: ...
+    def write_version(self, write: VersionWrite) -> None: ...
+    def provenance(self, chunk_ids: list[str]) -> dict[str, Provenance]: ...
+    def section_chunks(self, guideline_ids: list[str], path_contains: str, limit: int = 40) -> list[Provenance]: ...
+    def current_chunk_ids(self) -> set[str]: ...
+    def chunk_texts(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]: ...
+    def counts(self) -> dict[str, Any]: ...
+    def close(self) -> None: ...
+
+
+class BoltGraphStore:
+    """GraphStore over the official neo4j driver."""
+
+    def __init__(
+        self,
+        uri: str,
+        user: str,
+        password: str,
+        *,
+        database: str | None = None,
+        engine: str = "neo4j",
+        connect_timeout_s: float = 10.0,
+    ) -> None:
+        self.engine = engine
+        self.uri = uri
+        self._database = database
+        self._driver: Driver = GraphDatabase.driver(
+            uri, auth=(user, password), connection_timeout=connect_timeout_s,
+            max_transaction_retry_time=connect_timeout_s,
+        )
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        try:
+            records, _, _ = self._driver.execute_query(query, params, database_=self._database, routing_="r")
+        except (ServiceUnavailable, AuthError, OSError) as exc:
+            raise GraphUnavailable(f"graph database at {self.uri} is unreachable: {exc}") from exc
+        return [r.data() for r in records]
+
+    def _write(self, work: Any, *args: Any) -> Any:
+        try:
+            with self._driver.session(database=self._database) as session:
+                return session.execute_write(work, *args)
+        except (ServiceUnavailable, AuthError, OSError) as exc:
+            raise GraphUnavailable(f"graph database at {self.uri} is unreachable: {exc}") from exc
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # -- schema and health ----------------------------------------------------------------
+    def ping(self) -> None:
+        self._read(cypher.PING)
+
+    def ensure_schema(self) -> None:
+        """Idempotent: every statement is IF NOT EXISTS."""
+        for label, key in cypher.UNIQUE_KEYS.items():
+            try:
+                self._driver.execute_query(cypher.unique_constraint(label, key), database_=self._database)
+            except (ServiceUnavailable, AuthError, OSError) as exc:
+                raise GraphUnavailable(f"graph database at {self.uri} is unreachable: {exc}") from exc
+
+    # -- guideline versions ---------------------------------------------------------------
+    def find_version(self, guideline_id: str, sha: str) -> str | None:
+        rows = self._read(cypher.VERSION_SHA, guideline_id=guideline_id, sha=sha)
+        return rows[0]["version_id"] if rows and rows[0]["current"] else None
+
+    def current_chunks_replaced_by(self, guideline_id: str, version_id: str) -> list[str]:
+        rows = self._read(cypher.CURRENT_CHUNKS_OF_OTHER_VERSIONS, guideline_id=guideline_id, version_id=version_id)
+        return [r["chunk_id"] for r in rows]
+
+    def write_version(self, write: VersionWrite) -> None:
+        self._write(_write_version_tx, write)
+
+    # -- reads for retrieval --------------------------------------------------------------
+    def provenance(self, chunk_ids: list[str]) -> dict[str, Provenance]:
+        rows = self._read(cypher.PROVENANCE, chunk_ids=chunk_ids)
+        return {r["chunk_id"]: Provenance(**r) for r in rows}
+
+    def section_chunks(self, guideline_ids: list[str], path_contains: str, limit: int = 40) -> list[Provenance]:
+        """Chunks of the current versions' sections whose path contains a phrase (case-insensitive)."""
+        rows = self._read(cypher.SECTION_CHUNKS, guideline_ids=guideline_ids,
+                          path_contains=path_contains.lower(), limit=limit)
+        return [Provenance(**r) for r in rows]
+
+    def current_chunk_ids(self) -> set[str]:
+        return {r["chunk_id"] for r in self._read(cypher.CURRENT_CHUNK_IDS)}
+
+    def chunk_texts(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """chunk id -> (text, header) for re-embedding chunks the index lost."""
+        rows = self._read(cypher.CHUNK_TEXTS, chunk_ids=chunk_ids)
+        return {r["chunk_id"]: (r["text"], r["header"]) for r in rows}
+
+    def guideline_of(self, chunk_ids: Iterable[str]) -> dict[str, str]:
+        rows = self._read(cypher.GUIDELINE_OF_CHUNKS, chunk_ids=list(chunk_ids))
+        return {r["chunk_id"]: r["guideline_id"] for r in rows}
+
+    def counts(self) -> dict[str, Any]:
+        nodes = {
+            label: self._read(cypher.COUNT_BY_LABEL.format(label=label))[0]["n"]
+            for label in cypher.UNIQUE_KEYS
+        }
+        relationships = self._read(cypher.COUNT_RELATIONSHIPS)[0]["n"]
+        return {"nodes": nodes, "relationships": relationships}
+
+    def delete_everything(self) -> None:
+        """Tests only: empty the database."""
+        self._write(lambda tx: tx.run(cypher.DELETE_ALL).consume())
+
+
+def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
+    meta = write.document.meta
+    tx.run(cypher.MERGE_GUIDELINE, guideline_id=meta.guideline_id, title=meta.title,
+           developer=meta.developer, kind=meta.kind).consume()
+    tx.run(cypher.RETIRE_OTHER_VERSIONS, guideline_id=meta.guideline_id, version_id=write.version_id).consume()
+    tx.run(
+        cypher.MERGE_VERSION,
+        guideline_id=meta.guideline_id, version_id=write.version_id, released=meta.released,
+        status=meta.status, sha=write.content_sha256, source=meta.source,
+        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        char_count=len(write.document.text),
+    ).consume()
+    sections = [
+        {"section_id": f"{write.version_id}#s{s.ord:03d}", "path": s.path, "title": s.title, "ord": s.ord,
+         "char_start": s.char_start, "char_end": s.char_end}
+        for s in write.document.sections
+    ]
+    tx.run(cypher.MERGE_SECTIONS, version_id=write.version_id, sections=sections).consume()
+    chunks = [
+        {"chunk_id": c.chunk_id, "section_id": f"{write.version_id}#s{c.section_ord:03d}", "text": c.text,
+         "ord": c.ord, "char_start": c.char_start, "char_end": c.char_end, "content_sha256": c.content_sha256, "header": c.header}
+        for c in write.chunks
+    ]
+    tx.run(cypher.MERGE_CHUNKS, chunks=chunks).consume()
+
+
+def is_client_error(exc: Exception) -> bool:
+    return isinstance(exc, Neo4jError) and (exc.code or "").startswith("Neo.ClientError")

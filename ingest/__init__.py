@@ -1,0 +1,1 @@
+"""Ingestion: source files -> documents -> chunks -> graph + vector index."""

@@ -1,0 +1,164 @@
+"""Ingestion: parse everything first, then store each document whole (graph + index) or not at all.
+
+A run first parses and validates every file; if any is bad, nothing is written and every
+problem is reported. Then each document is chunked, embedded and written to the graph in one
+transaction; its vectors join the index, which is saved once as an atomic snapshot. A
+document whose normalised text is already stored as its guideline's current version is
+skipped, so a re-run is a no-op. If a run dies between the graph write and the index save,
+``reconcile`` (run whenever the system opens) re-embeds what the index lacks from the graph.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ckg.errors import DocumentTooLarge, InputError
+from ckg.hashing import sha256_text
+from ckg.settings import IngestSettings
+from ckg.types import Document
+from graph.store import GraphStore, VersionWrite
+from ingest.chunking import chunk_document
+from ingest.discovery import discover, read_sidecar
+from ingest.loaders import load_document
+from retrieval.embeddings import Embedder
+from retrieval.vector_index import IndexedChunk, VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    versions: list[str] = field(default_factory=list)
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "chunks_per_second": round(self.chunks_per_second, 2)}
+
+
+class BatchInvalid(InputError):
+    """Several inputs failed validation; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} input(s) rejected, nothing was written:\n  " + "\n  ".join(problems))
+
+
+def parse_files(paths: list[Path], settings: IngestSettings) -> list[Document]:
+    files = discover(paths)
+    sidecars: dict[Path, dict[str, dict[str, str]]] = {}
+    documents: list[Document] = []
+    problems: list[str] = []
+    for path in files:
+        try:
+            size = path.stat().st_size
+            if size > settings.max_file_bytes:
+                raise DocumentTooLarge(
+                    f"is {size:,} bytes, over the limit of {settings.max_file_bytes:,} (CKG_INGEST__MAX_FILE_BYTES)",
+                    source=str(path),
+                )
+            if path.parent not in sidecars:
+                sidecars[path.parent] = read_sidecar(path.parent)
+            documents.append(load_document(path, path.read_bytes(), sidecars[path.parent].get(path.name)))
+        except InputError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise problems_error(problems)
+    _check_unique_ids(documents)
+    return documents
+
+
+def problems_error(problems: list[str]) -> InputError:
+    return InputError(problems[0]) if len(problems) == 1 else BatchInvalid(problems)
+
+
+def _check_unique_ids(documents: list[Document]) -> None:
+    seen: dict[str, str] = {}
+    for doc in documents:
+        other = seen.setdefault(doc.meta.guideline_id, doc.meta.source)
+        if other != doc.meta.source:
+            raise InputError(f"guideline id {doc.meta.guideline_id!r} is claimed by both {other} and {doc.meta.source}")
+
+
+@dataclass
+class Ingestor:
+    graph: GraphStore
+    embedder: Embedder
+    index: VectorIndex
+    settings: IngestSettings
+
+    def ingest(self, documents: Iterable[Document], *, total: int | None = None, progress: bool = False) -> IngestReport:
+        report = IngestReport()
+        started = time.perf_counter()
+        bar = tqdm(documents, total=total, unit="doc", disable=not progress, desc="ingest")
+        try:
+            for doc in bar:
+                self._ingest_one(doc, report)
+                bar.set_postfix(chunks=report.chunks)
+        finally:
+            if report.added or report.updated:
+                self.index.save()
+            report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_one(self, doc: Document, report: IngestReport) -> None:
+        report.documents += 1
+        sha = sha256_text(doc.text)
+        version_id = f"{doc.meta.guideline_id}@{sha[:12]}"
+        if self.graph.find_version(doc.meta.guideline_id, sha):
+            report.unchanged += 1
+            return
+        replaced = self.graph.current_chunks_replaced_by(doc.meta.guideline_id, version_id)
+        chunks = chunk_document(doc, version_id, self.embedder, overlap=self.settings.chunk_overlap_tokens,
+                                header_max_tokens=self.settings.header_max_tokens)
+        t0 = time.perf_counter()
+        vectors = self.embedder.embed([c.embed_text for c in chunks])
+        report.embed_seconds += time.perf_counter() - t0
+        self.graph.write_version(VersionWrite(doc, version_id, sha, chunks))
+        self.index.remove(replaced)
+        self.index.add([IndexedChunk(c.chunk_id, c.embed_text) for c in chunks], vectors)
+        report.chunks += len(chunks)
+        report.versions.append(version_id)
+        if replaced:
+            report.updated += 1
+        else:
+            report.added += 1
+        log.info("ingested", extra={"version_id": version_id, "chunks": len(chunks), "sha256": sha})
+
+
+def reconcile(graph: GraphStore, embedder: Embedder, index: VectorIndex) -> dict[str, int]:
+    """Make the index hold exactly the graph's current chunks: re-embed missing, drop stale."""
+    in_graph = graph.current_chunk_ids()
+    in_index = index.chunk_ids()
+    stale = sorted(in_index - in_graph)
+    missing = sorted(in_graph - in_index)
+    if stale:
+        index.remove(stale)
+    for batch in _batches(missing, 256):
+        texts = graph.chunk_texts(batch)
+        rows = [(cid, f"{header}\n{text}") for cid, (text, header) in texts.items()]
+        index.add([IndexedChunk(cid, t) for cid, t in rows], embedder.embed([t for _, t in rows]))
+    if stale or missing:
+        index.save()
+        log.warning("index reconciled with graph", extra={"re_embedded": len(missing), "dropped": len(stale)})
+    return {"re_embedded": len(missing), "dropped": len(stale)}
+
+
+def _batches(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,1 @@
+"""Retrieval: embeddings, the FAISS vector index, BM25, fusion, answers and their checks."""

@@ -1,0 +1,57 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused by reciprocal rank,
+each hit returned with its provenance from the graph."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from ckg.types import Hit
+from graph.store import GraphStore
+from retrieval.embeddings import Embedder
+from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.lexical import LexicalIndex
+from retrieval.vector_index import VectorIndex
+
+
+@dataclass
+class HybridRetriever:
+    graph: GraphStore
+    embedder: Embedder
+    index: VectorIndex
+    lexical: LexicalIndex
+    candidates: int = 50
+    rrf_k: int = 60
+
+    def dense(self, question: str, k: int) -> list[str]:
+        return [cid for cid, _ in self.index.search(self.embedder.embed([question])[0], k)]
+
+    def bm25(self, question: str, k: int) -> list[str]:
+        return [cid for cid, _ in self.lexical.search(question, k)]
+
+    def retrieve(self, question: str, top_k: int, exclude_guidelines: Collection[str] = ()) -> list[Hit]:
+        """Top hits with provenance. ``exclude_guidelines`` hides documents (used to test abstention)."""
+        rankings = {"dense": self.dense(question, self.candidates), "bm25": self.bm25(question, self.candidates)}
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k)
+        pool = fused[: top_k * 4 if exclude_guidelines else top_k]
+        provenance = self.graph.provenance([h.chunk_id for h in pool])
+        hits: list[Hit] = []
+        for hit in pool:
+            hit.provenance = provenance.get(hit.chunk_id)
+            # A chunk the graph no longer has (index ahead of graph) is never cited.
+            if hit.provenance and hit.provenance.guideline_id not in exclude_guidelines:
+                hits.append(hit)
+        return hits[:top_k]
+
+    def expand_to_recommendations(self, hits: list[Hit], guidelines: int = 2) -> list[Hit]:
+        """Graph expansion: the recommendation sections of the best-ranked guidelines.
+
+        A question about a guideline's topic is usually answered by its recommendations,
+        which dense and lexical ranking can place below shorter, denser descriptive fields.
+        """
+        top_ids = list(dict.fromkeys(h.provenance.guideline_id for h in hits if h.provenance))[:guidelines]
+        if not top_ids:
+            return []
+        seen = {h.chunk_id for h in hits}
+        extra = [p for p in self.graph.section_chunks(top_ids, "recommendation") if p.chunk_id not in seen]
+        return [Hit(chunk_id=p.chunk_id, score=0.0, ranks={"graph": i + 1}, provenance=p) for i, p in enumerate(extra)]
