@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
                              consistent=consistent)
             return JSONResponse(body.model_dump())
         except CkgError as exc:
-            body = HealthOut(status="unavailable", graph=system.graph.engine, index_vectors=system.index.count,
+            body = HealthOut(status="unavailable", graph=system.graph.uri, index_vectors=system.index.count,
                              consistent=False, detail=str(exc))
             return JSONResponse(body.model_dump(), status_code=503)
 

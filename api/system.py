@@ -27,11 +27,11 @@ def open_graph(settings: Settings) -> BoltGraphStore:
     g = settings.graph
     if g.uri:
         store = BoltGraphStore(g.uri, g.user, g.password.get_secret_value(), database=g.database,
-                               engine="neo4j", connect_timeout_s=g.connect_timeout_s)
+                               connect_timeout_s=g.connect_timeout_s)
     else:
         info = ArcadeDBServer(settings.graph_dir).ensure_running(g.embedded_start_timeout_s)
         store = BoltGraphStore(info.uri, info.user, info.password, database=info.database,
-                               engine="arcadedb", connect_timeout_s=g.connect_timeout_s)
+                               connect_timeout_s=g.connect_timeout_s)
     try:
         store.ensure_schema()
     except Exception:

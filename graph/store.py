@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from graph import cypher
 from ckg.errors import GraphUnavailable
@@ -33,7 +33,8 @@ class VersionWrite:
 
 
 class GraphStore(Protocol):
-    engine: str
+    @property
+    def engine(self) -> str: ...
 
     def ensure_schema(self) -> None: ...
     def ping(self) -> None: ...
@@ -58,10 +59,8 @@ class BoltGraphStore:
         password: str,
         *,
         database: str | None = None,
-        engine: str = "neo4j",
         connect_timeout_s: float = 10.0,
     ) -> None:
-        self.engine = engine
         self.uri = uri
         self._database = database
         self._driver: Driver = GraphDatabase.driver(
@@ -86,6 +85,14 @@ class BoltGraphStore:
 
     def close(self) -> None:
         self._driver.close()
+
+    @property
+    def engine(self) -> str:
+        """What the server says it is, e.g. "Neo4j/5.26.0" or "... (ArcadeDB 26.10.2)"."""
+        try:
+            return str(self._driver.get_server_info().agent)
+        except (ServiceUnavailable, AuthError, OSError) as exc:
+            raise GraphUnavailable(f"graph database at {self.uri} is unreachable: {exc}") from exc
 
     # -- schema and health ----------------------------------------------------------------
     def ping(self) -> None:
@@ -171,7 +178,3 @@ def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
         for c in write.chunks
     ]
     tx.run(cypher.MERGE_CHUNKS, chunks=chunks).consume()
-
-
-def is_client_error(exc: Exception) -> bool:
-    return isinstance(exc, Neo4jError) and (exc.code or "").startswith("Neo.ClientError")

@@ -1,0 +1,125 @@
+"""Guidelines in, cited and checked answer out, on both engines, with real model, index and data."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.system import System
+from ckg.errors import InputError
+from ckg.settings import Settings
+from graph.servers import ServerInfo
+from ingest.pipeline import BatchInvalid, parse_files
+from retrieval.vector_index import VectorIndex
+
+from ..conftest import FEDERAL
+
+SLICE = ["ngc-10008.html", "ngc-10510.html", "ngc-10192.html"]
+PAD_QUESTION = "Should adults be screened for peripheral artery disease with the ankle-brachial index?"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A slice of the real federal guidelines with their sidecar metadata."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for name in SLICE:
+        shutil.copy(FEDERAL / name, folder / name)
+    lines = [line for line in (FEDERAL / "index.jsonl").read_text().splitlines() if any(n in line for n in SLICE)]
+    (folder / "index.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def system(graph_server: ServerInfo, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    home = tmp_path_factory.mktemp("home")
+    graph = {"uri": graph_server.uri, "user": graph_server.user, "password": graph_server.password,
+             "database": graph_server.database}
+    system = System.open(Settings(home=home, graph=graph))  # type: ignore[arg-type]
+    system.graph.delete_everything()
+    system.index.remove(list(system.index.chunk_ids()))
+    report = system.ingestor().ingest(parse_files([corpus], system.settings.ingest))
+    system.refresh_lexical()
+    assert report.added == 3 and report.chunks > 100
+    yield system
+    system.close()
+
+
+def test_pad_question_is_answered_from_the_uspstf_statement(system: System) -> None:
+    answer = system.ask(PAD_QUESTION)
+    assert not answer.abstained
+    first = answer.citations[answer.sentences[0].citations[0] - 1]
+    assert first.guideline_id == "ngc-10008"
+    assert "insufficient" in answer.sentences[0].text
+    assert first.section == "Recommendations > Major Recommendations"
+    assert answer.faithfulness.verdict == "supported"
+    assert answer.faithfulness.supported == answer.faithfulness.total == len(answer.sentences)
+
+
+def test_every_citation_points_at_its_exact_span(system: System) -> None:
+    answer = system.ask("Which men should be screened for abdominal aortic aneurysm?")
+    assert answer.citations
+    for citation in answer.citations:
+        prov = system.graph.provenance([citation.chunk_id])[citation.chunk_id]
+        offset = citation.char_start - prov.char_start
+        assert prov.text[offset : offset + len(citation.quote)] == citation.quote
+        assert citation.version_id.startswith(citation.guideline_id + "@")
+    for sentence in answer.sentences:
+        assert f"{sentence.text} [{sentence.citations[0]}]" in answer.answer
+
+
+def test_off_topic_question_abstains(system: System) -> None:
+    answer = system.ask("What is the first-line antibiotic for community-acquired pneumonia in children?")
+    assert answer.abstained and not answer.citations
+    assert "does not address" in answer.answer
+
+
+def test_rerun_changes_no_count(system: System, corpus: Path) -> None:
+    before = (system.graph.counts(), system.index.count, system.index.snapshot)
+    report = system.ingestor().ingest(parse_files([corpus], system.settings.ingest))
+    assert report.unchanged == 3 and report.chunks == 0
+    assert (system.graph.counts(), system.index.count, system.index.snapshot) == before
+
+
+def test_index_and_graph_agree_after_reopen(system: System) -> None:
+    reopened = VectorIndex.open(system.settings.index_dir, system.index.model, system.index.dimension)
+    assert reopened.chunk_ids() == system.graph.current_chunk_ids()
+    assert system.status()["consistent"] is True
+
+
+def test_bad_file_in_a_batch_writes_nothing(system: System, corpus: Path, tmp_path: Path) -> None:
+    shutil.copy(FEDERAL / "ngc-10822.html", tmp_path / "ngc-10822.html")
+    (tmp_path / "junk.html").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    before = (system.graph.counts(), system.index.count)
+    with pytest.raises(BatchInvalid) as caught:
+        parse_files([tmp_path], system.settings.ingest)
+    assert len(caught.value.problems) == 2
+    assert "junk.html: file holds binary data" in str(caught.value)
+    assert (system.graph.counts(), system.index.count) == before
+
+
+def test_oversized_file_is_refused(system: System, corpus: Path) -> None:
+    small = system.settings.ingest.model_copy(update={"max_file_bytes": 1000})
+    with pytest.raises(InputError, match="over the limit of 1,000"):
+        parse_files([corpus / "ngc-10008.html"], small)
+
+
+def test_a_changed_guideline_becomes_a_new_current_version(system: System, corpus: Path, tmp_path: Path) -> None:
+    html = (corpus / "ngc-10510.html").read_text(encoding="utf-8")
+    updated = tmp_path / "ngc-10510.html"
+    updated.write_text(html.replace("men aged 65 to 75 years who have ever smoked",
+                                    "men aged 65 to 80 years who have ever smoked"), encoding="utf-8")
+    shutil.copy(corpus / "index.jsonl", tmp_path / "index.jsonl")
+    old_chunks = {c for c in system.index.chunk_ids() if c.startswith("ngc-10510@")}
+    report = system.ingestor().ingest(parse_files([updated], system.settings.ingest))
+    system.refresh_lexical()
+    assert report.updated == 1
+    new_chunks = {c for c in system.index.chunk_ids() if c.startswith("ngc-10510@")}
+    assert new_chunks and not (new_chunks & old_chunks)
+    assert system.index.chunk_ids() == system.graph.current_chunk_ids()
+    answer = system.ask("Which men should be screened for abdominal aortic aneurysm?")
+    assert any("65 to 80" in s.text for s in answer.sentences)
+    assert all(c.version_id == report.versions[0] for c in answer.citations if c.guideline_id == "ngc-10510")

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ckg.errors import IndexError_
+from retrieval.vector_index import IndexedChunk, VectorIndex
+
+
+def unit_vectors(n: int, dim: int = 8, seed: int = 0) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_add_search_save_reopen(tmp_path: Path) -> None:
+    index = VectorIndex(tmp_path, "m", 8)
+    vectors = unit_vectors(5)
+    index.add([IndexedChunk(f"c{i}", f"text {i}") for i in range(5)], vectors)
+    assert index.search(vectors[3], 1)[0][0] == "c3"
+    index.save()
+    reopened = VectorIndex.open(tmp_path, "m", 8)
+    assert reopened.count == 5 and reopened.chunk_ids() == {f"c{i}" for i in range(5)}
+    assert reopened.search(vectors[3], 1)[0][0] == "c3"
+
+
+def test_remove_and_readd_keeps_ids_consistent(tmp_path: Path) -> None:
+    index = VectorIndex(tmp_path, "m", 8)
+    vectors = unit_vectors(4)
+    index.add([IndexedChunk(f"c{i}", "") for i in range(4)], vectors)
+    assert index.remove(["c1", "c9"]) == 1
+    index.add([IndexedChunk("c2", "new")], vectors[1:2])  # re-adding replaces
+    assert index.count == 3
+    assert index.search(vectors[1], 1)[0][0] == "c2"
+    index.save()
+    assert VectorIndex.open(tmp_path, "m", 8).chunk_ids() == {"c0", "c2", "c3"}
+
+
+def test_save_replaces_snapshot_atomically(tmp_path: Path) -> None:
+    index = VectorIndex(tmp_path, "m", 8)
+    index.add([IndexedChunk("a", "")], unit_vectors(1))
+    index.save()
+    first = index.snapshot
+    index.add([IndexedChunk("b", "")], unit_vectors(1, seed=1))
+    index.save()
+    snapshots = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
+    assert snapshots == [index.snapshot] and index.snapshot != first
+    assert (tmp_path / "CURRENT").read_text() == index.snapshot
+
+
+def test_corrupt_file_is_detected(tmp_path: Path) -> None:
+    index = VectorIndex(tmp_path, "m", 8)
+    index.add([IndexedChunk("a", "")], unit_vectors(1))
+    index.save()
+    chunks = tmp_path / "snapshots" / str(index.snapshot) / "chunks.jsonl"
+    chunks.write_text(chunks.read_text().replace('"a"', '"z"'))
+    with pytest.raises(IndexError_, match="checksum"):
+        VectorIndex.open(tmp_path, "m", 8)
+
+
+def test_model_mismatch_is_refused(tmp_path: Path) -> None:
+    index = VectorIndex(tmp_path, "model-a", 8)
+    index.save()
+    with pytest.raises(IndexError_, match="model-a"):
+        VectorIndex.open(tmp_path, "model-b", 8)
