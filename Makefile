@@ -23,7 +23,7 @@ $(LAUNCHER): tools/neo4j-launcher/pom.xml tools/neo4j-launcher/src/main/java/ckg
 demo: setup
 	$(BIN)/ckg demo
 
-test: setup neo4j
+test: setup neo4j lint
 	$(BIN)/pytest
 
 lint: setup

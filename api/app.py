@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,7 +28,7 @@ against its citation before it is returned. When the evidence does not address t
 question, the service abstains rather than guess.
 """
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorOut, "description": "Upload over the size limit."},
     422: {"model": ErrorOut, "description": "The request is invalid."},
     503: {"model": ErrorOut, "description": "The graph database or the vector index is unavailable."},

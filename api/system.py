@@ -9,6 +9,7 @@ from typing import Any
 
 from ckg.errors import InputError
 from ckg.settings import Settings
+from ckg.types import Hit
 from graph.servers import ArcadeDBServer
 from graph.store import BoltGraphStore
 from ingest.pipeline import Ingestor, reconcile
@@ -82,13 +83,17 @@ class System:
         if len(question) > self.settings.max_question_chars:
             raise InputError(f"the question is longer than {self.settings.max_question_chars} characters")
         started = time.perf_counter()
-        hits = self.retriever.retrieve(question, top_k or self.settings.retrieval.top_k, exclude_guidelines)
-        hits += self.retriever.expand_to_recommendations(hits)
+        hits = self.evidence(question, top_k, exclude_guidelines)
         retrieve_ms = (time.perf_counter() - started) * 1000
         answer = self.answerer.answer(question, hits, retrieve_ms)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 1) for k, v in answer.timings_ms.items()}
         return answer
+
+    def evidence(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = ()) -> list[Hit]:
+        """Fused hits plus the recommendation sections of the top guidelines (graph expansion)."""
+        hits = self.retriever.retrieve(question, top_k or self.settings.retrieval.top_k, exclude_guidelines)
+        return hits + self.retriever.expand_to_recommendations(hits)
 
     def status(self) -> dict[str, Any]:
         counts = self.graph.counts()

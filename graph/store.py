@@ -9,15 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
-from graph import cypher
 from ckg.errors import GraphUnavailable
 from ckg.types import Chunk, Document, Provenance
+from graph import cypher
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
         cypher.MERGE_VERSION,
         guideline_id=meta.guideline_id, version_id=write.version_id, released=meta.released,
         status=meta.status, sha=write.content_sha256, source=meta.source,
-        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
         char_count=len(write.document.text),
     ).consume()
     sections = [
@@ -174,7 +174,8 @@ def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
     tx.run(cypher.MERGE_SECTIONS, version_id=write.version_id, sections=sections).consume()
     chunks = [
         {"chunk_id": c.chunk_id, "section_id": f"{write.version_id}#s{c.section_ord:03d}", "text": c.text,
-         "ord": c.ord, "char_start": c.char_start, "char_end": c.char_end, "content_sha256": c.content_sha256, "header": c.header}
+         "ord": c.ord, "char_start": c.char_start, "char_end": c.char_end, "content_sha256": c.content_sha256,
+         "header": c.header}
         for c in write.chunks
     ]
     tx.run(cypher.MERGE_CHUNKS, chunks=chunks).consume()

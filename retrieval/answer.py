@@ -127,14 +127,22 @@ class ExtractiveGenerator:
                 offset += len(line) + 1
         return found
 
-    def draft(self, question: str, hits: list[Hit]) -> tuple[list[tuple[str, Candidate]], float]:
-        """Best sentences (best first) and the best similarity, which drives abstention."""
+    def scored(self, question: str, hits: list[Hit]) -> tuple[list[Candidate], np.ndarray]:
+        """Candidate sentences and their scores: cosine to the question, plus a small bonus
+        for statements that recommend or weigh evidence."""
         pool = self.candidates(hits)
         if not pool:
-            return [], 0.0
+            return [], np.zeros(0, dtype=np.float32)
         vectors = self.embedder.embed([question] + [c.text for c in pool])
         scores = vectors[1:] @ vectors[0]
         scores += np.array([RECOMMENDING_BONUS if _RECOMMENDING.search(c.text) else 0.0 for c in pool])
+        return pool, scores
+
+    def draft(self, question: str, hits: list[Hit]) -> tuple[list[tuple[str, Candidate]], float]:
+        """Best sentences (best first) and the best score, which decides abstention."""
+        pool, scores = self.scored(question, hits)
+        if not pool:
+            return [], 0.0
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         if best < self.abstain_below:
@@ -171,7 +179,7 @@ class Answerer:
         t2 = time.perf_counter()
         timings = {"retrieve": retrieve_ms, "answer": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000}
         if not sentences:
-            reason = "no evidence retrieved" if not hits else f"best evidence similarity {best:.2f} is below the threshold"
+            reason = f"best evidence similarity {best:.2f} is below the threshold" if hits else "no evidence retrieved"
             return Answer(question, ABSTAIN_MESSAGE, True, [], [], Faithfulness("supported", 0, 0, self.verifier.name),
                           timings, reason)
         text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)

@@ -6,7 +6,6 @@ import logging
 import os
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -61,7 +60,7 @@ class SentenceTransformerEmbedder:
         dimension = self._model.get_embedding_dimension()
         assert dimension is not None
         self.dimension = int(dimension)
-        self.max_tokens = int(self._model.max_seq_length) - 2  # [CLS] and [SEP]
+        self.max_tokens = int(self._model.max_seq_length or 256) - 2  # [CLS] and [SEP]
         self._tokenizer = self._model.tokenizer
         self._batch_size = batch_size
 

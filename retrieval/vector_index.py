@@ -19,7 +19,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import faiss
@@ -41,7 +41,7 @@ class VectorIndex:
         self.directory = directory
         self.model = model
         self.dimension = dimension
-        self._faiss = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._faiss: faiss.Index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self._by_int: dict[int, IndexedChunk] = {}
         self._int_of: dict[str, int] = {}
         self._next_id = 0
@@ -87,14 +87,15 @@ class VectorIndex:
         faiss.write_index(self._faiss, str(staging / "vectors.faiss"))
         with open(staging / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for int_id, chunk in self._by_int.items():
-                fh.write(json.dumps({"id": int_id, "chunk_id": chunk.chunk_id, "lexical_text": chunk.lexical_text}) + "\n")
+                row = {"id": int_id, "chunk_id": chunk.chunk_id, "lexical_text": chunk.lexical_text}
+                fh.write(json.dumps(row) + "\n")
         manifest = {
             "format": FORMAT,
             "model": self.model,
             "dimension": self.dimension,
             "count": self.count,
             "next_id": self._next_id,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "sha256": {n: _sha256_file(staging / n) for n in ("vectors.faiss", "chunks.jsonl")},
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -138,7 +139,7 @@ class VectorIndex:
         for int_id in ints:
             del self._by_int[int_id]
         if ints:
-            self._faiss.remove_ids(np.asarray(ints, dtype=np.int64))
+            self._faiss.remove_ids(np.asarray(ints, dtype=np.int64))  # type: ignore[arg-type]  # stubs lag the API
         return len(ints)
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:

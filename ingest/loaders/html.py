@@ -37,7 +37,7 @@ def load(path: Path, data: bytes, sidecar: SourceMeta) -> Document:
 def _declared_charset(data: bytes) -> str | None:
     head = data[:2048].decode("ascii", errors="ignore")
     probe = BeautifulSoup(head, "lxml").find("meta", charset=True)
-    return probe["charset"] if isinstance(probe, Tag) else None
+    return str(probe["charset"]) if isinstance(probe, Tag) else None
 
 
 def _sections(soup: BeautifulSoup, title: str) -> DocumentBuilder:
@@ -67,5 +67,8 @@ def _sections(soup: BeautifulSoup, title: str) -> DocumentBuilder:
     return builder
 
 
+CONTAINERS = BLOCKS | set(HEADINGS) | {"ul", "ol", "table", "section"}
+
+
 def _has_block_child(element: Tag) -> bool:
-    return any(isinstance(c, Tag) and (c.name in BLOCKS or c.name in HEADINGS or c.name in {"ul", "ol", "table", "section"}) for c in element.descendants)
+    return any(isinstance(c, Tag) and c.name in CONTAINERS for c in element.descendants)

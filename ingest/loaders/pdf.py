@@ -22,7 +22,7 @@ def load(path: Path, data: bytes, sidecar: SourceMeta) -> Document:
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: dict[str, object] = dict(reader.metadata or {})
     except (PdfReadError, ValueError, KeyError) as exc:
         raise InputError(f"is not a readable PDF: {exc}", source=str(path)) from exc
     builder = DocumentBuilder()

@@ -35,7 +35,7 @@ def test_sections_tile_the_text_without_overlap() -> None:
     doc = load_document(path, path.read_bytes())
     ends = [(s.char_start, s.char_end) for s in doc.sections]
     assert all(a < b for a, b in ends)
-    assert all(prev[1] <= nxt[0] for prev, nxt in zip(ends, ends[1:]))
+    assert all(prev[1] <= nxt[0] for prev, nxt in zip(ends, ends[1:], strict=False))
     assert ends[-1][1] == len(doc.text)
 
 

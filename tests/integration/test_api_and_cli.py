@@ -1,0 +1,145 @@
+"""The query API and the `ckg` command line on the zero-setup default (embedded ArcadeDB)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.system import System
+from ckg.settings import Settings
+from graph.servers import ArcadeDBServer
+from graph.store import BoltGraphStore
+
+from ..conftest import FEDERAL, REPO
+
+CKG = [sys.executable, "-m", "api.cli"]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A CKG_HOME with no graph URI: the embedded server starts on demand and is stopped by PID."""
+    home = tmp_path_factory.mktemp("ckg-home")
+    yield home
+    ArcadeDBServer(home / "graph").stop()
+
+
+def run_ckg(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CKG_")}
+    environment.update({"CKG_HOME": str(home), **(env or {})})
+    return subprocess.run([*CKG, *args], capture_output=True, text=True, env=environment, cwd=REPO, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def ingested(home: Path) -> Path:
+    result = run_ckg(home, "ingest", "guidelines", str(FEDERAL / "ngc-10008.html"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["added"] == 1 and report["chunks"] > 50
+    return home
+
+
+def test_embedded_server_starts_on_demand_and_status_reports_counts(ingested: Path) -> None:
+    info = ArcadeDBServer(ingested / "graph").running()
+    assert info is not None
+    status = json.loads(run_ckg(ingested, "status", "--json").stdout)
+    assert "ArcadeDB" in status["graph"]["engine"]
+    assert status["graph"]["nodes"]["Guideline"] == 1
+    assert status["graph"]["nodes"]["Chunk"] == status["index"]["vectors"] > 50
+    assert status["index"]["model"] == "all-MiniLM-L6-v2" and status["index"]["dimension"] == 384
+    assert status["consistent"] is True
+
+
+def test_ask_json_has_the_documented_shape(ingested: Path) -> None:
+    result = run_ckg(ingested, "ask", "Should adults be screened for peripheral artery disease with the ankle-brachial index?", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) >= {"answer", "abstained", "sentences", "citations", "faithfulness", "timings_ms"}
+    assert set(answer["citations"][0]) >= {"n", "chunk_id", "guideline_id", "version_id", "title", "section",
+                                            "char_start", "char_end", "quote"}
+    assert answer["citations"][0]["guideline_id"] == "ngc-10008"
+    assert answer["faithfulness"]["verdict"] == "supported"
+
+
+def test_cli_bad_input_exits_nonzero_naming_file_and_problem(ingested: Path, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.html"
+    junk.write_bytes(os.urandom(4096))
+    result = run_ckg(ingested, "ingest", "guidelines", str(junk))
+    assert result.returncode == 2
+    assert str(junk) in result.stderr and ("binary data" in result.stderr or "not valid utf-8" in result.stderr)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_ckg(ingested, "ingest", "guidelines", str(empty))
+    assert result.returncode == 2 and "holds no documents" in result.stderr
+
+
+def test_unreachable_graph_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_ckg(tmp_path, "status", env={"CKG_GRAPH__URI": "bolt://127.0.0.1:9", "CKG_GRAPH__CONNECT_TIMEOUT_S": "2"})
+    assert result.returncode == 3
+    assert "bolt://127.0.0.1:9 is unreachable" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def client(ingested: Path) -> Iterator[TestClient]:
+    info = ArcadeDBServer(ingested / "graph").running()
+    assert info is not None
+    settings = Settings(home=ingested, graph={"uri": info.uri, "user": info.user, "password": info.password,  # type: ignore[arg-type]
+                                              "database": info.database})
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_query_endpoint_answers_with_citations(client: TestClient) -> None:
+    response = client.post("/v1/query", json={"question": "Should adults be screened for peripheral artery disease with the ankle-brachial index?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert not body["abstained"] and body["citations"][0]["guideline_id"] == "ngc-10008"
+    assert body["faithfulness"]["supported"] == body["faithfulness"]["total"] > 0
+
+
+@pytest.mark.parametrize("payload", [{"question": ""}, {}, {"question": "x" * 2001}, {"question": "ok", "top_k": 0}])
+def test_invalid_query_is_a_4xx(client: TestClient, payload: dict[str, object]) -> None:
+    assert client.post("/v1/query", json=payload).status_code == 422
+
+
+def test_blank_question_is_refused_by_the_system(client: TestClient) -> None:
+    response = client.post("/v1/query", json={"question": "   "})
+    assert response.status_code == 422 and response.json()["error"] == "InputError"
+
+
+def test_healthz_and_openapi(client: TestClient) -> None:
+    health = client.get("/v1/healthz")
+    assert health.status_code == 200 and health.json()["consistent"] is True
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/query", "/v1/healthz"} <= set(spec["paths"])
+    assert spec["paths"]["/v1/query"]["post"]["summary"]
+
+
+def test_healthz_is_503_when_the_graph_is_gone(client: TestClient) -> None:
+    system: System = client.app.state.system  # type: ignore[attr-defined]
+    live = system.graph
+    system.graph = system.retriever.graph = BoltGraphStore("bolt://127.0.0.1:9", "x", "y", connect_timeout_s=1)
+    try:
+        health = client.get("/v1/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "unavailable"
+        assert client.post("/v1/query", json={"question": "Screen for PAD?"}).status_code == 503
+    finally:
+        system.graph.close()
+        system.graph = system.retriever.graph = live
+
+
+def test_server_stop_by_pid(tmp_path: Path) -> None:
+    shutil.rmtree(tmp_path, ignore_errors=True)
+    server = ArcadeDBServer(tmp_path / "graph")
+    info = server.start()
+    assert server.running() == info
+    assert server.stop() is True
+    assert server.running() is None
