@@ -45,6 +45,13 @@ class FaithfulnessOut(BaseModel):
     verifier: str
 
 
+class ConceptOut(BaseModel):
+    concept_id: str = Field(..., description="'<system>:<code>', e.g. icd10cm:E11 or drugbank:DB00331.")
+    name: str
+    text: str = Field(..., description="The words of the question that name it.")
+    assertion: Literal["present", "negated", "possible", "hypothetical", "historical", "family"]
+
+
 class AnswerOut(BaseModel):
     question: str
     answer: str = Field(..., description="Answer text with [n] citation markers, or the abstention statement.")
@@ -54,6 +61,7 @@ class AnswerOut(BaseModel):
     citations: list[CitationOut]
     faithfulness: FaithfulnessOut
     timings_ms: dict[str, float]
+    concepts: list[ConceptOut] = Field(default_factory=list, description="Clinical concepts found in the question.")
 
 
 class HealthOut(BaseModel):

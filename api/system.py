@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ckg.errors import InputError
+from ckg.nlp.concepts import Mention
+from ckg.nlp.pipeline import get_nlp
 from ckg.settings import Settings
 from ckg.types import Hit
 from graph.servers import ArcadeDBServer
 from graph.store import BoltGraphStore
 from ingest.pipeline import Ingestor, reconcile
-from retrieval.answer import Answer, Answerer, ExtractiveGenerator
+from retrieval.answer import Answer, Answerer, ExtractiveGenerator, QuestionConcept
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.faithfulness import ExactSpanVerifier
 from retrieval.lexical import LexicalIndex
@@ -61,7 +63,7 @@ class System:
             graph.close()
             raise
         r = settings.retrieval
-        retriever = HybridRetriever(graph, embedder, index, _lexical(index), r.candidates, r.rrf_k)
+        retriever = HybridRetriever(graph, embedder, index, _lexical(index), r.candidates, r.rrf_k, get_nlp())
         generator = ExtractiveGenerator(embedder, r.answer_sentences, r.abstain_below,
                                         non_evidence_sections=tuple(r.non_evidence_sections))
         return cls(settings, graph, embedder, index, retriever, Answerer(generator, ExactSpanVerifier()))
@@ -83,16 +85,22 @@ class System:
         if len(question) > self.settings.max_question_chars:
             raise InputError(f"the question is longer than {self.settings.max_question_chars} characters")
         started = time.perf_counter()
-        hits = self.evidence(question, top_k, exclude_guidelines)
+        mentions = self.retriever.question_concepts(question)
+        hits = self.evidence(question, top_k, exclude_guidelines, mentions)
         retrieve_ms = (time.perf_counter() - started) * 1000
         answer = self.answerer.answer(question, hits, retrieve_ms)
+        answer.concepts = [QuestionConcept(m.concept.concept_id, m.concept.name, m.text, m.assertion) for m in mentions]
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 1) for k, v in answer.timings_ms.items()}
         return answer
 
-    def evidence(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = ()) -> list[Hit]:
+    def evidence(
+        self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = (),
+        mentions: list[Mention] | None = None,
+    ) -> list[Hit]:
         """Fused hits plus the recommendation sections of the top guidelines (graph expansion)."""
-        hits = self.retriever.retrieve(question, top_k or self.settings.retrieval.top_k, exclude_guidelines)
+        k = top_k or self.settings.retrieval.top_k
+        hits = self.retriever.retrieve(question, k, exclude_guidelines, mentions)
         return hits + self.retriever.expand_to_recommendations(hits)
 
     def status(self) -> dict[str, Any]:

@@ -73,6 +73,39 @@ SET n.text = c.text, n.ord = c.ord, n.char_start = c.char_start, n.char_end = c.
 MERGE (s)-[:HAS_CHUNK]->(n)
 """
 
+MERGE_CONCEPTS = """
+UNWIND $concepts AS k
+MERGE (n:Concept {concept_id: k.concept_id})
+SET n.name = k.name, n.system = k.system, n.code = k.code, n.kind = k.kind, n.synonyms = k.synonyms
+"""
+
+MERGE_IS_A = """
+UNWIND $pairs AS p
+MATCH (child:Concept {concept_id: p.child}), (parent:Concept {concept_id: p.parent})
+MERGE (child)-[:IS_A]->(parent)
+"""
+
+MERGE_MENTIONS = """
+UNWIND $mentions AS m
+MATCH (c:Chunk {chunk_id: m.chunk_id}), (k:Concept {concept_id: m.concept_id})
+MERGE (c)-[r:MENTIONS {assertion: m.assertion}]->(k)
+SET r.count = m.count
+"""
+
+CONCEPT_NEIGHBOURS = """
+UNWIND $concept_ids AS id
+MATCH (k:Concept {concept_id: id})-[:IS_A]-(n:Concept)
+RETURN DISTINCT n.concept_id AS concept_id
+"""
+
+CHUNKS_MENTIONING = """
+MATCH (k:Concept)<-[m:MENTIONS]-(c:Chunk)<-[:HAS_CHUNK]-(:Section)<-[:HAS_SECTION]-(:GuidelineVersion {current: true})
+WHERE k.concept_id IN $concept_ids AND m.assertion <> 'negated'
+RETURN c.chunk_id AS chunk_id, count(DISTINCT k) AS concepts, sum(m.count) AS mentions
+ORDER BY concepts DESC, mentions DESC, chunk_id
+LIMIT $limit
+"""
+
 PROVENANCE = """
 UNWIND $chunk_ids AS id
 MATCH (g:Guideline)-[:HAS_VERSION]->(v:GuidelineVersion)-[:HAS_SECTION]->(s:Section)-[:HAS_CHUNK]->(c:Chunk {chunk_id: id})

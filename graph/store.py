@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -16,10 +16,19 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from ckg.errors import GraphUnavailable
+from ckg.nlp.concepts import Concept
 from ckg.types import Chunk, Document, Provenance
 from graph import cypher
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChunkMention:
+    chunk_id: str
+    concept_id: str
+    assertion: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,8 @@ class VersionWrite:
     version_id: str
     content_sha256: str
     chunks: list[Chunk]
+    concepts: list[Concept] = field(default_factory=list)  # mentioned ones and their IS_A ancestors
+    mentions: list[ChunkMention] = field(default_factory=list)
 
 
 class GraphStore(Protocol):
@@ -44,6 +55,8 @@ class GraphStore(Protocol):
     def provenance(self, chunk_ids: list[str]) -> dict[str, Provenance]: ...
     def section_chunks(self, guideline_ids: list[str], path_contains: str, limit: int = 40) -> list[Provenance]: ...
     def current_chunk_ids(self) -> set[str]: ...
+    def concept_neighbours(self, concept_ids: list[str]) -> set[str]: ...
+    def chunks_mentioning(self, concept_ids: list[str], limit: int) -> list[str]: ...
     def chunk_texts(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]: ...
     def counts(self) -> dict[str, Any]: ...
     def close(self) -> None: ...
@@ -132,6 +145,15 @@ class BoltGraphStore:
     def current_chunk_ids(self) -> set[str]:
         return {r["chunk_id"] for r in self._read(cypher.CURRENT_CHUNK_IDS)}
 
+    def concept_neighbours(self, concept_ids: list[str]) -> set[str]:
+        """Concepts one IS_A step away, up or down."""
+        return {r["concept_id"] for r in self._read(cypher.CONCEPT_NEIGHBOURS, concept_ids=concept_ids)}
+
+    def chunks_mentioning(self, concept_ids: list[str], limit: int) -> list[str]:
+        """Current chunks that mention the concepts (negated mentions do not count), best first."""
+        rows = self._read(cypher.CHUNKS_MENTIONING, concept_ids=concept_ids, limit=limit)
+        return [r["chunk_id"] for r in rows]
+
     def chunk_texts(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]:
         """chunk id -> (text, header) for re-embedding chunks the index lost."""
         rows = self._read(cypher.CHUNK_TEXTS, chunk_ids=chunk_ids)
@@ -179,3 +201,15 @@ def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
         for c in write.chunks
     ]
     tx.run(cypher.MERGE_CHUNKS, chunks=chunks).consume()
+    if write.concepts:
+        tx.run(cypher.MERGE_CONCEPTS, concepts=[
+            {"concept_id": k.concept_id, "name": k.name, "system": k.system, "code": k.code, "kind": k.kind,
+             "synonyms": list(k.synonyms)} for k in write.concepts
+        ]).consume()
+        pairs = [{"child": k.concept_id, "parent": p} for k in write.concepts for p in k.parents]
+        tx.run(cypher.MERGE_IS_A, pairs=pairs).consume()
+    if write.mentions:
+        tx.run(cypher.MERGE_MENTIONS, mentions=[
+            {"chunk_id": m.chunk_id, "concept_id": m.concept_id, "assertion": m.assertion, "count": m.count}
+            for m in write.mentions
+        ]).consume()

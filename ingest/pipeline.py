@@ -20,10 +20,12 @@ from tqdm import tqdm
 
 from ckg.errors import DocumentTooLarge, InputError
 from ckg.hashing import sha256_text
+from ckg.nlp.pipeline import get_nlp
 from ckg.settings import IngestSettings
 from ckg.types import Document
 from graph.store import GraphStore, VersionWrite
 from ingest.chunking import chunk_document
+from ingest.concepts import chunk_mentions
 from ingest.discovery import discover, read_sidecar
 from ingest.loaders import load_document
 from retrieval.embeddings import Embedder
@@ -41,6 +43,8 @@ class IngestReport:
     chunks: int = 0
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    nlp_seconds: float = 0.0
+    mentions: int = 0
     versions: list[str] = field(default_factory=list)
 
     @property
@@ -58,6 +62,7 @@ class IngestReport:
             "chunks_per_second": round(self.chunks_per_second, 2),
             "embed_chunks_per_second": round(self.embed_chunks_per_second, 2),
             "embedding_share": round(self.embed_seconds / self.seconds, 3) if self.seconds else 0.0,
+            "nlp_share": round(self.nlp_seconds / self.seconds, 3) if self.seconds else 0.0,
         }
 
 
@@ -139,9 +144,13 @@ class Ingestor:
         chunks = chunk_document(doc, version_id, self.embedder, overlap=self.settings.chunk_overlap_tokens,
                                 header_max_tokens=self.settings.header_max_tokens)
         t0 = time.perf_counter()
+        concepts, mentions = chunk_mentions(get_nlp(), chunks)
+        t1 = time.perf_counter()
         vectors = self.embedder.embed([c.embed_text for c in chunks])
-        report.embed_seconds += time.perf_counter() - t0
-        self.graph.write_version(VersionWrite(doc, version_id, sha, chunks))
+        report.nlp_seconds += t1 - t0
+        report.embed_seconds += time.perf_counter() - t1
+        report.mentions += len(mentions)
+        self.graph.write_version(VersionWrite(doc, version_id, sha, chunks, concepts, mentions))
         self.index.remove(replaced)
         self.index.add([IndexedChunk(c.chunk_id, c.embed_text) for c in chunks], vectors)
         report.chunks += len(chunks)

@@ -64,6 +64,14 @@ class Faithfulness:
 
 
 @dataclass
+class QuestionConcept:
+    concept_id: str
+    name: str
+    text: str
+    assertion: str
+
+
+@dataclass
 class Answer:
     question: str
     answer: str
@@ -73,6 +81,7 @@ class Answer:
     faithfulness: Faithfulness
     timings_ms: dict[str, float]
     abstain_reason: str | None = None
+    concepts: list[QuestionConcept] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused by reciprocal rank,
-each hit returned with its provenance from the graph."""
+"""Hybrid retrieval: dense (FAISS), lexical (BM25) and graph (concept mentions) candidates,
+fused by reciprocal rank, each hit returned with its provenance from the graph."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ckg.nlp.concepts import Mention
+from ckg.nlp.pipeline import ClinicalNLP
 from ckg.types import Hit
 from graph.store import GraphStore
 from retrieval.embeddings import Embedder
@@ -22,6 +24,8 @@ class HybridRetriever:
     lexical: LexicalIndex
     candidates: int = 50
     rrf_k: int = 60
+    nlp: ClinicalNLP | None = None
+    channels: tuple[str, ...] = field(default=("dense", "bm25", "graph"))
 
     def dense(self, question: str, k: int) -> list[str]:
         return [cid for cid, _ in self.index.search(self.embedder.embed([question])[0], k)]
@@ -29,9 +33,29 @@ class HybridRetriever:
     def bm25(self, question: str, k: int) -> list[str]:
         return [cid for cid, _ in self.lexical.search(question, k)]
 
-    def retrieve(self, question: str, top_k: int, exclude_guidelines: Collection[str] = ()) -> list[Hit]:
+    def question_concepts(self, question: str) -> list[Mention]:
+        return self.nlp.analyze(question) if self.nlp else []
+
+    def by_concepts(self, mentions: list[Mention], k: int) -> list[str]:
+        """Chunks mentioning the question's (non-negated) concepts or their IS_A neighbours."""
+        ids = sorted({m.concept.concept_id for m in mentions if m.assertion != "negated"})
+        if not ids:
+            return []
+        ids += sorted(self.graph.concept_neighbours(ids) - set(ids))
+        return self.graph.chunks_mentioning(ids, k)
+
+    def retrieve(
+        self, question: str, top_k: int, exclude_guidelines: Collection[str] = (), mentions: list[Mention] | None = None
+    ) -> list[Hit]:
         """Top hits with provenance. ``exclude_guidelines`` hides documents (used to test abstention)."""
-        rankings = {"dense": self.dense(question, self.candidates), "bm25": self.bm25(question, self.candidates)}
+        rankings: dict[str, list[str]] = {}
+        if "dense" in self.channels:
+            rankings["dense"] = self.dense(question, self.candidates)
+        if "bm25" in self.channels:
+            rankings["bm25"] = self.bm25(question, self.candidates)
+        if "graph" in self.channels:
+            found = mentions if mentions is not None else self.question_concepts(question)
+            rankings["graph"] = self.by_concepts(found, self.candidates)
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
         pool = fused[: top_k * 4 if exclude_guidelines else top_k]
         provenance = self.graph.provenance([h.chunk_id for h in pool])

@@ -8,9 +8,10 @@ import pytest
 from neo4j.exceptions import Neo4jError
 
 from ckg.hashing import sha256_text
+from ckg.nlp.concepts import Concept
 from ckg.types import Chunk, Document, DocumentMeta, Section
 from graph import cypher
-from graph.store import BoltGraphStore, VersionWrite
+from graph.store import BoltGraphStore, ChunkMention, VersionWrite
 
 
 def make_doc(guideline_id: str = "g1", text: str = "Offer statins. Review yearly.") -> Document:
@@ -84,3 +85,21 @@ def test_section_chunks_filters_by_path(graph: BoltGraphStore) -> None:
     graph.write_version(write)
     assert [p.chunk_id for p in graph.section_chunks(["g1"], "Recommendation")] == [write.chunks[0].chunk_id]
     assert graph.section_chunks(["g1"], "methods") == []
+
+
+def test_concepts_mentions_and_is_a(graph: BoltGraphStore) -> None:
+    write = make_write(make_doc())
+    chunk_id = write.chunks[0].chunk_id
+    e11 = Concept("icd10cm:E11", "Type 2 diabetes mellitus", "ICD-10-CM", "E11", "condition",
+                  parents=("icd10cm:E08-E13",))
+    block = Concept("icd10cm:E08-E13", "Diabetes mellitus", "ICD-10-CM", "E08-E13", "condition")
+    pad = Concept("icd10cm:I73.9", "Peripheral vascular disease", "ICD-10-CM", "I73.9", "condition")
+    mentions = [ChunkMention(chunk_id, "icd10cm:E11", "present", 2), ChunkMention(chunk_id, "icd10cm:I73.9", "negated", 1)]
+    graph.write_version(replace(write, concepts=[e11, block, pad], mentions=mentions))
+    graph.write_version(replace(write, concepts=[e11, block, pad], mentions=mentions))  # idempotent
+    counts = graph.counts()
+    assert counts["nodes"]["Concept"] == 3
+    assert graph.concept_neighbours(["icd10cm:E08-E13"]) == {"icd10cm:E11"}
+    assert graph.chunks_mentioning(["icd10cm:E11"], 10) == [chunk_id]
+    # A negated mention is not evidence for the concept.
+    assert graph.chunks_mentioning(["icd10cm:I73.9"], 10) == []

@@ -1,0 +1,75 @@
+"""Concepts and assertions on real sentences: the medspaCy pipeline with the packaged vocabularies."""
+
+from __future__ import annotations
+
+import pytest
+import simple_icd_10_cm as icd
+
+from ckg.nlp.lexicon import build_lexicon
+from ckg.nlp.pipeline import ClinicalNLP, get_nlp
+from ckg.nlp.synonyms import ABBREVIATIONS, CONDITION_SYNONYMS
+
+
+@pytest.fixture(scope="module")
+def nlp() -> ClinicalNLP:
+    return get_nlp()
+
+
+def found(nlp: ClinicalNLP, text: str) -> dict[str, tuple[str, str]]:
+    """words -> (concept id, assertion)"""
+    return {m.text.lower(): (m.concept.concept_id, m.assertion) for m in nlp.analyze(text)}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "words", "assertion"),
+    [
+        ("Patient denies chest pain.", "chest pain", "negated"),
+        ("Family history of type 2 diabetes mellitus.", "type 2 diabetes mellitus", "family"),
+        ("If symptoms persist, consider myocardial infarction.", "myocardial infarction", "hypothetical"),
+        ("History of myocardial infarction in 2010.", "myocardial infarction", "historical"),
+        # ngc-10008, Major Recommendations: the population is defined by what it does NOT have.
+        ("This recommendation applies to asymptomatic adults who do not have a known diagnosis of PAD, "
+         "CVD, severe chronic kidney disease, or diabetes.", "chronic kidney disease", "negated"),
+        # ngc-10510: a real, present mention.
+        ("The USPSTF recommends 1-time screening for abdominal aortic aneurysm (AAA) with ultrasonography "
+         "in men aged 65 to 75 years who have ever smoked.", "abdominal aortic aneurysm", "present"),
+    ],
+)
+def test_assertions(nlp: ClinicalNLP, sentence: str, words: str, assertion: str) -> None:
+    assert found(nlp, sentence)[words][1] == assertion
+
+
+def test_condition_linking_to_icd10cm(nlp: ClinicalNLP) -> None:
+    mentions = found(nlp, "Adults with type 2 diabetes mellitus, asthma or HTN were included.")
+    assert mentions["type 2 diabetes mellitus"][0] == "icd10cm:E11"
+    assert mentions["asthma"][0] == "icd10cm:J45"
+    assert mentions["htn"][0] == "icd10cm:I10"
+
+
+def test_drug_linking_generic_and_brand_to_the_same_drugbank_id(nlp: ClinicalNLP) -> None:
+    mentions = found(nlp, "Metformin (Glucophage) is first line; atorvastatin is added for lipids.")
+    assert mentions["metformin"][0] == mentions["glucophage"][0] == "drugbank:DB00331"
+    assert mentions["atorvastatin"][0] == "drugbank:DB01076"
+    concept = nlp.concept("drugbank:DB00331")
+    assert concept is not None and "glucophage" in concept.synonyms
+
+
+def test_ambiguous_abbreviations_are_not_linked(nlp: ClinicalNLP) -> None:
+    mentions = found(nlp, "ALL patients with MI or PE and DM were seen in the ED.")
+    assert mentions == {}
+
+
+def test_lower_case_abbreviation_is_not_linked(nlp: ClinicalNLP) -> None:
+    assert "pad" not in found(nlp, "Use a sterile gauze pad.")
+
+
+def test_icd_hierarchy_gives_is_a_parents() -> None:
+    lexicon = build_lexicon()
+    e11 = lexicon.concepts["icd10cm:E11"]
+    assert e11.parents == ("icd10cm:E08-E13",)
+    assert "icd10cm:E08-E13" in lexicon.concepts
+
+
+def test_every_hand_kept_synonym_names_a_real_icd10cm_code() -> None:
+    for code in {*CONDITION_SYNONYMS.values(), *ABBREVIATIONS.values()}:
+        assert icd.is_valid_item(code), code
