@@ -142,6 +142,11 @@ def print_answer(answer: dict[str, Any]) -> None:
     for c in answer["citations"]:
         typer.echo(f"  [{c['n']}] {c['title']} ({c['guideline_id']}, version {c['version_id']})")
         typer.echo(f"      section: {c['section']}; chars {c['char_start']}-{c['char_end']}; chunk {c['chunk_id']}")
+        if c.get("recommendation"):
+            r = c["recommendation"]
+            grade = r["label"] or "no grade stated"
+            typer.echo(f"      recommendation grade: {grade} ({r['scheme'] or 'ungraded'}: direction {r['direction']}, "
+                       f"strength {r['strength']}, certainty {r['certainty']})")
     f = answer["faithfulness"]
     typer.secho(f"Faithfulness: {f['verdict']} ({f['supported']}/{f['total']} sentences, {f['verifier']})", fg="green")
 

@@ -16,6 +16,17 @@ class QueryRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=50, description="How many evidence chunks to retrieve.")
 
 
+class RecommendationGradeOut(BaseModel):
+    rec_id: str
+    label: str | None = Field(..., description="The grade as the guideline writes it; null when it states none.")
+    scheme: str | None = Field(..., description="USPSTF, GRADE, ACC/AHA, NICE wording, declared, ...")
+    direction: str | None = Field(..., description="for | against | insufficient")
+    strength: str | None = Field(
+        ..., description="strong | moderate | weak | insufficient | good-practice | expert-opinion"
+    )
+    certainty: str | None = Field(..., description="high | moderate | low | very low")
+
+
 class CitationOut(BaseModel):
     n: int = Field(..., description="Marker used in the answer text, as [n].")
     chunk_id: str
@@ -26,6 +37,9 @@ class CitationOut(BaseModel):
     char_start: int = Field(..., description="Start of the quote in the version's normalised text.")
     char_end: int
     quote: str = Field(..., description="The exact cited text.")
+    recommendation: RecommendationGradeOut | None = Field(
+        None, description="The recommendation the quote belongs to, with its original and normalised grade."
+    )
 
 
 class SentenceOut(BaseModel):

@@ -89,10 +89,23 @@ class System:
         hits = self.evidence(question, top_k, exclude_guidelines, mentions)
         retrieve_ms = (time.perf_counter() - started) * 1000
         answer = self.answerer.answer(question, hits, retrieve_ms)
+        self._attach_grades(answer)
         answer.concepts = [QuestionConcept(m.concept.concept_id, m.concept.name, m.text, m.assertion) for m in mentions]
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 1) for k, v in answer.timings_ms.items()}
         return answer
+
+    def _attach_grades(self, answer: Answer) -> None:
+        """Each citation that quotes (part of) a graded recommendation shows that grade."""
+        graded = self.graph.recommendations_of([c.chunk_id for c in answer.citations]) if answer.citations else {}
+        for citation in answer.citations:
+            for rec in graded.get(citation.chunk_id, []):
+                if rec.char_start < citation.char_end and citation.char_start < rec.char_end:
+                    citation.recommendation = {
+                        "rec_id": rec.rec_id, "label": rec.label, "scheme": rec.scheme, "direction": rec.direction,
+                        "strength": rec.strength, "certainty": rec.certainty,
+                    }
+                    break
 
     def evidence(
         self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = (),

@@ -21,9 +21,8 @@ import numpy as np
 
 from api.system import System
 from ckg.settings import get_settings
+from eval.metrics import CHANNEL_SETS, ranked_documents, ranking_metrics
 from ingest.loaders.pubmedqa import iter_documents
-
-KS = (1, 5, 10)
 
 
 def run(corpus: Path, questions_path: Path, limit: int | None) -> dict[str, object]:
@@ -39,28 +38,25 @@ def run(corpus: Path, questions_path: Path, limit: int | None) -> dict[str, obje
 
 
 def evaluate(system: System, questions: list[dict[str, object]]) -> dict[str, object]:
-    hits_at = {k: 0 for k in KS}
-    reciprocal_ranks, latencies, answerable, unanswerable = [], [], [], []
+    latencies, answerable, unanswerable, golds = [], [], [], []
+    rankings: dict[str, list[list[str]]] = {name: [] for name in CHANNEL_SETS}
     abstained_answerable = 0
     for q in questions:
         question, gold = str(q["question"]), f"pmid-{q['gold_pmid']}"
+        golds.append(gold)
         started = time.perf_counter()
-        answer = system.ask(question, top_k=10)
+        answer = system.ask(question)
         latencies.append((time.perf_counter() - started) * 1000)
         abstained_answerable += answer.abstained
-        ranked = list(dict.fromkeys(h.provenance.guideline_id for h in system.retriever.retrieve(question, 10)
-                                    if h.provenance))
-        for k in KS:
-            hits_at[k] += gold in ranked[:k]
-        reciprocal_ranks.append(1.0 / (ranked.index(gold) + 1) if gold in ranked else 0.0)
+        for name, channels in CHANNEL_SETS.items():
+            rankings[name].append(ranked_documents(system, question, channels))
         answerable.append(_best_similarity(system, question, ()))
         unanswerable.append(_best_similarity(system, question, (gold,)))
     n = len(questions)
     threshold, balanced = _calibrate(np.array(answerable), np.array(unanswerable))
     return {
         "questions": n,
-        **{f"recall@{k}": round(hits_at[k] / n, 4) for k in KS},
-        "mrr@10": round(float(np.mean(reciprocal_ranks)), 4),
+        "retrievers": {name: ranking_metrics(ranked, golds) for name, ranked in rankings.items()},
         "latency_ms": {"p50": round(float(np.percentile(latencies, 50)), 1),
                        "p95": round(float(np.percentile(latencies, 95)), 1)},
         "abstention": {

@@ -92,6 +92,28 @@ MERGE (c)-[r:MENTIONS {assertion: m.assertion}]->(k)
 SET r.count = m.count
 """
 
+MERGE_RECOMMENDATIONS = """
+MATCH (v:GuidelineVersion {version_id: $version_id})
+UNWIND $recommendations AS r
+MERGE (n:Recommendation {rec_id: r.rec_id})
+SET n.text = r.text, n.char_start = r.char_start, n.char_end = r.char_end, n.section = r.section,
+    n.label = r.label, n.scheme = r.scheme, n.direction = r.direction, n.strength = r.strength,
+    n.certainty = r.certainty, n.graded = r.graded
+MERGE (v)-[:HAS_RECOMMENDATION]->(n)
+WITH n, r
+UNWIND r.chunk_ids AS chunk_id
+MATCH (c:Chunk {chunk_id: chunk_id})
+MERGE (n)-[:SUPPORTED_BY]->(c)
+"""
+
+RECOMMENDATIONS_OF_CHUNKS = """
+UNWIND $chunk_ids AS id
+MATCH (n:Recommendation)-[:SUPPORTED_BY]->(c:Chunk {chunk_id: id})
+RETURN c.chunk_id AS chunk_id, n.rec_id AS rec_id, n.char_start AS char_start, n.char_end AS char_end,
+       n.label AS label, n.scheme AS scheme, n.direction AS direction, n.strength AS strength,
+       n.certainty AS certainty
+"""
+
 CONCEPT_NEIGHBOURS = """
 UNWIND $concept_ids AS id
 MATCH (k:Concept {concept_id: id})-[:IS_A]-(n:Concept)

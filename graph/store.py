@@ -41,6 +41,21 @@ class VersionWrite:
     chunks: list[Chunk]
     concepts: list[Concept] = field(default_factory=list)  # mentioned ones and their IS_A ancestors
     mentions: list[ChunkMention] = field(default_factory=list)
+    recommendations: list[dict[str, Any]] = field(default_factory=list)  # rows for MERGE_RECOMMENDATIONS
+
+
+@dataclass(frozen=True)
+class GradedSpan:
+    """A recommendation's span in a chunk's document and its normalised grade."""
+
+    rec_id: str
+    char_start: int
+    char_end: int
+    label: str | None
+    scheme: str | None
+    direction: str | None
+    strength: str | None
+    certainty: str | None
 
 
 class GraphStore(Protocol):
@@ -56,6 +71,7 @@ class GraphStore(Protocol):
     def section_chunks(self, guideline_ids: list[str], path_contains: str, limit: int = 40) -> list[Provenance]: ...
     def current_chunk_ids(self) -> set[str]: ...
     def concept_neighbours(self, concept_ids: list[str]) -> set[str]: ...
+    def recommendations_of(self, chunk_ids: list[str]) -> dict[str, list[GradedSpan]]: ...
     def chunks_mentioning(self, concept_ids: list[str], limit: int) -> list[str]: ...
     def chunk_texts(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]: ...
     def counts(self) -> dict[str, Any]: ...
@@ -145,6 +161,13 @@ class BoltGraphStore:
     def current_chunk_ids(self) -> set[str]:
         return {r["chunk_id"] for r in self._read(cypher.CURRENT_CHUNK_IDS)}
 
+    def recommendations_of(self, chunk_ids: list[str]) -> dict[str, list[GradedSpan]]:
+        """chunk id -> the recommendations it supports."""
+        found: dict[str, list[GradedSpan]] = {}
+        for row in self._read(cypher.RECOMMENDATIONS_OF_CHUNKS, chunk_ids=chunk_ids):
+            found.setdefault(row.pop("chunk_id"), []).append(GradedSpan(**row))
+        return found
+
     def concept_neighbours(self, concept_ids: list[str]) -> set[str]:
         """Concepts one IS_A step away, up or down."""
         return {r["concept_id"] for r in self._read(cypher.CONCEPT_NEIGHBOURS, concept_ids=concept_ids)}
@@ -208,6 +231,9 @@ def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
         ]).consume()
         pairs = [{"child": k.concept_id, "parent": p} for k in write.concepts for p in k.parents]
         tx.run(cypher.MERGE_IS_A, pairs=pairs).consume()
+    if write.recommendations:
+        tx.run(cypher.MERGE_RECOMMENDATIONS, version_id=write.version_id,
+               recommendations=write.recommendations).consume()
     if write.mentions:
         tx.run(cypher.MERGE_MENTIONS, mentions=[
             {"chunk_id": m.chunk_id, "concept_id": m.concept_id, "assertion": m.assertion, "count": m.count}

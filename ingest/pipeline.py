@@ -28,6 +28,7 @@ from ingest.chunking import chunk_document
 from ingest.concepts import chunk_mentions
 from ingest.discovery import discover, read_sidecar
 from ingest.loaders import load_document
+from ingest.recommendations import extract_recommendations, recommendation_row
 from retrieval.embeddings import Embedder
 from retrieval.vector_index import IndexedChunk, VectorIndex
 
@@ -45,6 +46,8 @@ class IngestReport:
     embed_seconds: float = 0.0
     nlp_seconds: float = 0.0
     mentions: int = 0
+    recommendations: int = 0
+    graded_recommendations: int = 0
     versions: list[str] = field(default_factory=list)
 
     @property
@@ -150,7 +153,11 @@ class Ingestor:
         report.nlp_seconds += t1 - t0
         report.embed_seconds += time.perf_counter() - t1
         report.mentions += len(mentions)
-        self.graph.write_version(VersionWrite(doc, version_id, sha, chunks, concepts, mentions))
+        recommendations = extract_recommendations(doc, version_id, chunks)
+        report.recommendations += len(recommendations)
+        report.graded_recommendations += sum(r.grade.graded for r in recommendations)
+        self.graph.write_version(VersionWrite(doc, version_id, sha, chunks, concepts, mentions,
+                                              [recommendation_row(r) for r in recommendations]))
         self.index.remove(replaced)
         self.index.add([IndexedChunk(c.chunk_id, c.embed_text) for c in chunks], vectors)
         report.chunks += len(chunks)

@@ -44,6 +44,7 @@ class Citation:
     char_start: int
     char_end: int
     quote: str
+    recommendation: dict[str, str | None] | None = None  # grade of the recommendation the quote belongs to
 
 
 @dataclass

@@ -54,6 +54,9 @@ def test_pad_question_is_answered_from_the_uspstf_statement(system: System) -> N
     assert first.guideline_id == "ngc-10008"
     assert "insufficient" in answer.sentences[0].text
     assert first.section == "Recommendations > Major Recommendations"
+    # The grade travels with the citation: USPSTF "I statement", normalised.
+    assert first.recommendation is not None
+    assert (first.recommendation["label"], first.recommendation["direction"]) == ("I statement", "insufficient")
     assert answer.faithfulness.verdict == "supported"
     assert answer.faithfulness.supported == answer.faithfulness.total == len(answer.sentences)
 
@@ -68,6 +71,16 @@ def test_every_citation_points_at_its_exact_span(system: System) -> None:
         assert citation.version_id.startswith(citation.guideline_id + "@")
     for sentence in answer.sentences:
         assert f"{sentence.text} [{sentence.citations[0]}]" in answer.answer
+    graded = [c.recommendation for c in answer.citations if c.recommendation]
+    assert {"label": "B recommendation", "direction": "for", "strength": "strong"}.items() <= graded[0].items()
+
+
+def test_concepts_and_recommendations_are_in_the_graph(system: System) -> None:
+    counts = system.graph.counts()["nodes"]
+    assert counts["Concept"] > 20 and counts["Recommendation"] >= 8
+    mentions = system.retriever.question_concepts("Screening for abdominal aortic aneurysm in men who smoke")
+    assert [m.concept.concept_id for m in mentions] == ["icd10cm:I71.4"]
+    assert system.retriever.by_concepts(mentions, 10)
 
 
 def test_off_topic_question_abstains(system: System) -> None:
