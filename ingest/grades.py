@@ -39,6 +39,8 @@ _AGAINST = re.compile(
     r"does not recommend|should not|must not|not recommended|is not indicated|avoid|no role)\b|^\s*do not\b",
     re.IGNORECASE,
 )
+_INSUFFICIENT = re.compile(r"\binsufficient evidence|evidence is (currently )?insufficient|"
+                           r"insufficient to (assess|recommend|support)|inconclusive\b", re.IGNORECASE)
 _QUALITY = re.compile(r"\b(high|moderate|low|very low)\b[- ]*(quality|certainty)?", re.IGNORECASE)
 
 
@@ -78,6 +80,10 @@ def normalise(
 ) -> Grade:
     """Normalise a grade label (or, for NICE-style guidelines, the verb) to direction/strength/certainty."""
     against = bool(_AGAINST.search(sentence))
+    if _INSUFFICIENT.search(sentence):
+        grade = normalise("", label, developer=developer, declared=declared) if label else None
+        return Grade(label, grade.scheme if grade else None, "insufficient", "insufficient",
+                     grade.certainty if grade else None)
     if label is None:
         if offer_consider_wording:
             return _nice_wording(sentence, against)
@@ -240,9 +246,9 @@ def _from_definition(label: str, definition: str, against: bool) -> Grade:
     if re.search(r"insufficient|inconclusive|conflicting", low):
         return Grade(label, "declared", "insufficient", "insufficient", "low")
     strength = next((s for s, words in (
-        ("strong", r"\bstrong|strongly|should be (done|performed|used)|good evidence|high quality"),
-        ("moderate", r"\bmoderate|fair evidence|recommended\b"),
-        ("weak", r"\bweak|conditional|option|may be considered|limited|low quality|expert opinion|consensus"),
+        ("weak", r"\bweak|conditional|\boption|may be considered|limited|low quality|expert opinion|consensus"),
+        ("strong", r"strong recommendation|strongly recommend|should be (done|performed|used)|good evidence"),
+        ("moderate", r"moderate recommendation|fair evidence|\brecommended\b"),
     ) if re.search(words, low)), None)
     direction = "against" if against or re.search(r"\bagainst\b|should not|not recommended", low) else "for"
     return Grade(label, "declared", direction, strength, None)

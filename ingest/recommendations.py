@@ -17,7 +17,7 @@ from ckg.types import Chunk, Document, Section
 from ingest.grades import Grade, declared_scheme, is_label_line, normalise, trailing_grade_note
 
 _RECOMMENDING = re.compile(
-    r"\b(recommends?|recommended|should|suggests?|advises?|offer|consider|must|is indicated|are indicated|"
+    r"\b(recommends?|recommended|should|suggests?|advises?|offer|consider|is indicated|are indicated|"
     r"is reasonable|may be considered|is not indicated|concludes)\b|^\s*do not\b",
     re.IGNORECASE,
 )
@@ -25,6 +25,8 @@ _RECOMMENDING = re.compile(
 _ABOUT_WORDING = re.compile(r"['‘\"](offer|consider|must)['’\"]", re.IGNORECASE)
 _EXCLUDED_SECTIONS = re.compile(r"rating scheme|method|description|evidence supporting|benefit|harm|qualifying|"
                                 r"implementation|algorithm", re.IGNORECASE)
+# SIGN-style statements open with their grade: "B - Survivors of childhood cancer ... should ...".
+_LEADING_GRADE = re.compile(r"^(?P<label>[A-D]|GPP|EBR|✓)\s+[-–]\s+")
 _NOTE_ONLY = re.compile(r"[\(\[][^\(\)\[\]]+[\)\]]\.?")
 _NICE_DEVELOPERS = re.compile(r"National Institute for Health and (Care|Clinical) Excellence|National Guideline Centre|"
                               r"National Collaborating Centre", re.IGNORECASE)
@@ -93,13 +95,17 @@ def _statements(body: str, offset: int) -> list[tuple[int, int, str, str | None]
         paragraph_note = trailing_grade_note(line[spans[-1][0] : spans[-1][1]]) if spans else None
         for i, (a, b) in enumerate(spans):
             text = line[a:b]
-            if _NOTE_ONLY.fullmatch(text) or len(text.split()) < MIN_WORDS or _ABOUT_WORDING.search(text):
+            if (_NOTE_ONLY.fullmatch(text) or len(text.split()) < MIN_WORDS or _ABOUT_WORDING.search(text)
+                    or text.endswith("?")):  # the key questions guidelines are organised by
                 continue
             note, end = trailing_grade_note(text), b
             if note is None and i + 1 < len(spans):
                 following = line[spans[i + 1][0] : spans[i + 1][1]]
                 if _NOTE_ONLY.fullmatch(following) and trailing_grade_note(following):
                     note, end = trailing_grade_note(following), spans[i + 1][1]
+            leading = _LEADING_GRADE.match(text)
+            if note is None and leading:
+                note = f"Grade {leading.group('label')}"
             if note or _RECOMMENDING.search(text):
                 out.append((line_start + a, line_start + end, line[a:end],
                             _combine(heading_label, note or paragraph_note)))
