@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from api.system import System
+from ckg.jsonl import read_jsonl
 from ckg.settings import get_settings
 from eval.metrics import CHANNEL_SETS, ranked_documents, ranking_metrics
 from ingest.pipeline import parse_files
@@ -24,8 +25,7 @@ def run(folder: Path, field: str) -> dict[str, object]:
         documents = parse_files([folder], system.settings.ingest)
         report = system.ingestor().ingest(documents, total=len(documents), progress=True).as_dict()
         system.refresh_lexical()
-        rows = [json.loads(line) for line in (folder / "index.jsonl").read_text().splitlines() if line.strip()]
-        rows = [r for r in rows if r.get(field)]
+        rows = [row for _, row in read_jsonl(folder / "index.jsonl") if row.get(field)]
         golds = [r["id"] for r in rows]
         results = {
             name: ranking_metrics([ranked_documents(system, r[field], channels) for r in rows], golds)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from api.system import System
+from ckg.jsonl import read_jsonl
 from ckg.settings import get_settings
 from eval.metrics import CHANNEL_SETS, ranked_documents, ranking_metrics
 from ingest.loaders.pubmedqa import iter_documents
@@ -31,7 +32,7 @@ def run(corpus: Path, questions_path: Path, limit: int | None) -> dict[str, obje
         docs = list(iter_documents(corpus))
         ingest = system.ingestor().ingest(docs, total=len(docs), progress=True).as_dict()
         system.refresh_lexical()
-        questions = [json.loads(line) for line in questions_path.read_text().splitlines() if line.strip()][:limit]
+        questions = [row for _, row in read_jsonl(questions_path)][:limit]
         return {"ingest": {k: v for k, v in ingest.items() if k != "versions"}, **evaluate(system, questions)}
     finally:
         system.close()

@@ -53,6 +53,7 @@ class ManagedServer:
         self.data_dir = data_dir
         self.state_file = data_dir / "server.json"
         self.log_file = data_dir / "server.log"
+        self.password_file = data_dir / "credentials"
 
     def command(self, port: int) -> list[str]:
         raise NotImplementedError
@@ -73,7 +74,7 @@ class ManagedServer:
     def start(self, timeout_s: float = 120.0) -> ServerInfo:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         port = _free_port()
-        password = secrets.token_urlsafe(18)
+        password = self._password()
         env = {**os.environ, PASSWORD_ENV: password}
         with open(self.log_file, "ab") as log_out:
             process = subprocess.Popen(
@@ -86,6 +87,13 @@ class ManagedServer:
         self.state_file.chmod(0o600)
         log.info("graph server started", extra={"engine": self.engine, "pid": process.pid, "port": port})
         return info
+
+    def _password(self) -> str:
+        """Created once per data directory: the database keeps the password it was first given."""
+        if not self.password_file.exists():
+            self.password_file.touch(mode=0o600)
+            self.password_file.write_text(secrets.token_urlsafe(18))
+        return self.password_file.read_text().strip()
 
     def _wait_ready(self, process: subprocess.Popen[bytes], info: ServerInfo, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ckg.errors import InputError
+from ckg.jsonl import read_jsonl
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.loaders.common import SourceMeta
 
@@ -34,12 +34,8 @@ def read_sidecar(folder: Path) -> dict[str, SourceMeta]:
     if not path.exists():
         return {}
     entries: dict[str, SourceMeta] = {}
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            entries[row["file"]] = {k: str(v) for k, v in row.items() if v is not None}
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"malformed sidecar line ({exc})", source=f"{path}:{line_no}") from exc
+    for line_no, row in read_jsonl(path):
+        if not isinstance(row.get("file"), str):
+            raise InputError("sidecar line has no 'file' name", source=f"{path}:{line_no}")
+        entries[row["file"]] = {k: str(v) for k, v in row.items() if v is not None}
     return entries

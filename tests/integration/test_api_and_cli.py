@@ -143,3 +143,18 @@ def test_server_stop_by_pid(tmp_path: Path) -> None:
     assert server.running() == info
     assert server.stop() is True
     assert server.running() is None
+
+
+def test_embedded_server_restarts_on_the_same_data(tmp_path: Path) -> None:
+    """The database keeps the credentials it was created with: a restart must reuse them."""
+    server = ArcadeDBServer(tmp_path / "graph")
+    first = server.start()
+    server.stop()
+    second = server.start()
+    try:
+        store = BoltGraphStore(second.uri, second.user, second.password, database=second.database)
+        store.ping()
+        store.close()
+        assert second.password == first.password
+    finally:
+        server.stop()

@@ -1,0 +1,85 @@
+"""The default verifier for free-text claims (LLM answers, `ckg verify`): works offline.
+
+A claim is compared with the evidence sentence most similar to it (sentence embeddings), then
+put through the deterministic checks in ``claim_checks``. Any failed check makes the claim
+unsupported whatever its similarity; with none failing, similarity decides between supported,
+partial and unsupported. Stronger judges (NLI, an LLM) may be added beside it later; they add
+evidence and never override the checks on numbers and negation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ckg.nlp.pipeline import ClinicalNLP
+from ckg.text import sentence_spans
+from retrieval import claim_checks
+from retrieval.embeddings import Embedder
+from retrieval.faithfulness import Evidence, Verdict
+
+_CLAUSE_SPLIT = re.compile(r";\s+|,\s+(?:but|whereas|while)\s+")
+
+
+@dataclass
+class ClaimVerifier:
+    embedder: Embedder
+    nlp: ClinicalNLP
+    supported_at: float = 0.75
+    partial_at: float = 0.55
+    name: str = "claim-checks"
+
+    def verify(self, claim: str, evidence: Sequence[Evidence]) -> Verdict:
+        sentences = [s for ev in evidence for s in _sentences(ev.chunk_text)]
+        if not sentences:
+            return Verdict("unsupported", 0.0, ["cites no evidence"])
+        vectors = self.embedder.embed([claim, *sentences])
+        similarities = vectors[1:] @ vectors[0]
+        # Word overlap breaks near-ties between sentences that differ in one decisive word.
+        best = int(np.argmax(similarities + 0.5 * np.array([_overlap(claim, s) for s in sentences])))
+        similarity = float(similarities[best])
+        reasons = self._failures(claim, sentences[best], " ".join(sentences))
+        if reasons:
+            return Verdict("unsupported", round(max(0.0, similarity - 0.25 * len(reasons)), 3), reasons)
+        if similarity >= self.supported_at:
+            return Verdict("supported", round(similarity, 3), [f"matches evidence (similarity {similarity:.2f})"])
+        if similarity >= self.partial_at:
+            return Verdict("partial", round(similarity, 3), [f"only partly matches evidence ({similarity:.2f})"])
+        return Verdict("unsupported", round(similarity, 3), [f"no evidence sentence says this ({similarity:.2f})"])
+
+    def _failures(self, claim: str, best_sentence: str, all_evidence: str) -> list[str]:
+        claim_mentions = self.nlp.analyze(claim)
+        best_mentions = self.nlp.analyze(best_sentence)
+        return [
+            *claim_checks.numbers(claim, all_evidence),
+            *claim_checks.negation(claim, best_sentence, claim_mentions, best_mentions),
+            *claim_checks.concepts(self.nlp, claim_mentions, self.nlp.analyze(all_evidence)),
+            *claim_checks.populations(claim, all_evidence),
+            *claim_checks.strength(claim, best_sentence),
+        ]
+
+
+def split_claims(answer: str) -> list[str]:
+    """Sentences, and the clauses of sentences that join several statements."""
+    claims: list[str] = []
+    for line in answer.split("\n"):
+        for a, b in sentence_spans(line):
+            parts = [p.strip() for p in _CLAUSE_SPLIT.split(line[a:b])]
+            claims.extend(p for p in parts if len(p.split()) >= 3)
+    return claims
+
+
+_WORDS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _overlap(a: str, b: str) -> float:
+    """Jaccard overlap of the two texts' words."""
+    wa, wb = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def _sentences(text: str) -> list[str]:
+    return [line[a:b] for line in text.split("\n") for a, b in sentence_spans(line)]

@@ -1,0 +1,74 @@
+"""Numbers in clinical text, with units normalised, so that "0.5 g" and "500 mg" compare equal.
+
+Doses, thresholds, ages, durations and frequencies are where a generated answer most often
+departs from its source; every quantity of a claim must be found in the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# unit -> (canonical unit, factor to it)
+UNITS: dict[str, tuple[str, float]] = {
+    "kg": ("g", 1000.0), "g": ("g", 1.0), "gram": ("g", 1.0), "grams": ("g", 1.0), "mg": ("g", 1e-3),
+    "milligram": ("g", 1e-3), "milligrams": ("g", 1e-3), "mcg": ("g", 1e-6), "µg": ("g", 1e-6), "μg": ("g", 1e-6),
+    "ug": ("g", 1e-6), "microgram": ("g", 1e-6), "micrograms": ("g", 1e-6), "ng": ("g", 1e-9),
+    "l": ("l", 1.0), "liter": ("l", 1.0), "litre": ("l", 1.0), "ml": ("l", 1e-3), "dl": ("l", 0.1),
+    "%": ("%", 1.0), "percent": ("%", 1.0),
+    "year": ("day", 365.0), "years": ("day", 365.0), "yr": ("day", 365.0), "yrs": ("day", 365.0),
+    "month": ("day", 30.0), "months": ("day", 30.0), "week": ("day", 7.0), "weeks": ("day", 7.0),
+    "wk": ("day", 7.0), "day": ("day", 1.0), "days": ("day", 1.0), "hour": ("hour", 1.0), "hours": ("hour", 1.0),
+    "h": ("hour", 1.0), "hr": ("hour", 1.0), "minute": ("minute", 1.0), "minutes": ("minute", 1.0),
+    "min": ("minute", 1.0), "mmhg": ("mmhg", 1.0), "iu": ("iu", 1.0), "units": ("iu", 1.0), "unit": ("iu", 1.0),
+    "mmol/l": ("mmol/l", 1.0), "mg/dl": ("mg/dl", 1.0), "bpm": ("bpm", 1.0), "times": ("times", 1.0),
+    "pack-year": ("pack-year", 1.0), "pack-years": ("pack-year", 1.0),
+}
+WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "once": 1, "twice": 2, "single": 1, "half": 0.5,
+}
+_UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+_NUMBER = r"\d+(?:[.,]\d+)*(?:\.\d+)?"
+_QUANTITY = re.compile(
+    rf"(?P<num>{_NUMBER}|\b(?:{'|'.join(WORD_NUMBERS)})\b)(?:\s*(?:-|to|–)\s*(?P<num2>{_NUMBER}))?"
+    rf"[\s-]*(?P<unit>(?:{_UNIT_ALT})(?![a-z]))?",
+    re.IGNORECASE,
+)
+
+
+_UNIT_WORDS = re.compile(rf"(?<=\d)[\s-]*(?:{_UNIT_ALT})(?![a-z])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    unit: str  # canonical unit, "" when none was written
+
+    def __str__(self) -> str:
+        return f"{self.value:g} {self.unit}".strip()
+
+
+def quantities(text: str) -> set[Quantity]:
+    found: set[Quantity] = set()
+    for match in _QUANTITY.finditer(text):
+        unit, factor = UNITS.get((match.group("unit") or "").lower(), ("", 1.0))
+        for raw in (match.group("num"), match.group("num2")):
+            if raw is None:
+                continue
+            value = WORD_NUMBERS.get(raw.lower())
+            if value is None:
+                value = float(raw.replace(",", ""))
+            found.add(Quantity(round(value * factor, 9), unit))
+    return found
+
+
+def unmatched(claim: str, evidence: str) -> list[Quantity]:
+    """Quantities of the claim the evidence does not state (a bare number matches the same number
+    written with any unit: "aged 65" against "65 years")."""
+    have = quantities(evidence)
+    bare = {q.value for q in quantities(_UNIT_WORDS.sub(" ", evidence))}
+    return sorted(
+        (q for q in quantities(claim) if q not in have and not (q.unit == "" and q.value in bare)),
+        key=lambda q: (q.unit, q.value),
+    )
