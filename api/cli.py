@@ -152,6 +152,37 @@ def print_answer(answer: dict[str, Any]) -> None:
 
 
 @app.command()
+def verify(
+    pairs: Annotated[Path, typer.Argument(help='JSONL, one {"id", "claim", "evidence": [text, ...]} per line.')],
+    as_json: JsonFlag = False,
+) -> None:
+    """Check claims against evidence: one {"id", "verdict", "score", "reasons"} line per input line."""
+    from ckg.jsonl import read_jsonl
+    from ckg.nlp.pipeline import get_nlp
+    from retrieval.claim_verifier import ClaimVerifier
+    from retrieval.embeddings import get_embedder
+    from retrieval.faithfulness import Evidence
+
+    try:
+        rows = [(line_no, _pair(pairs, line_no, row)) for line_no, row in read_jsonl(pairs)]
+    except (CkgError, OSError) as exc:
+        _fail(exc if isinstance(exc, CkgError) else InputError(str(exc), source=str(pairs)))
+    checker = ClaimVerifier(get_embedder(get_settings().embedding), get_nlp())
+    for _, (pair_id, claim, evidence) in rows:
+        result = checker.verify(claim, [Evidence(f"e{i}", t, 0, 0, len(t)) for i, t in enumerate(evidence)])
+        out = {"id": pair_id, "verdict": result.verdict, "score": result.score, "reasons": result.reasons}
+        plain = f"{pair_id}\t{result.verdict}\t{result.score:.3f}\t{'; '.join(result.reasons)}"
+        typer.echo(json.dumps(out, ensure_ascii=False) if as_json else plain)
+
+
+def _pair(path: Path, line_no: int, row: dict[str, Any]) -> tuple[str, str, list[str]]:
+    claim, evidence = row.get("claim"), row.get("evidence")
+    if not isinstance(claim, str) or not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+        raise InputError('needs "claim" (text) and "evidence" (list of texts)', source=f"{path}:{line_no}")
+    return str(row.get("id", line_no)), claim, evidence
+
+
+@app.command()
 def status(as_json: JsonFlag = False) -> None:
     """Graph engine, node and relationship counts, index size, model."""
     with _system() as system:

@@ -1,0 +1,86 @@
+"""The claim verifier on real recommendation sentences from ngc-dev and their perturbed copies."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ckg.nlp.pipeline import get_nlp
+from eval.faithfulness import perturbation_rates, recommendation_cases
+from retrieval.claim_verifier import ClaimVerifier, split_claims
+from retrieval.embeddings import Embedder
+from retrieval.faithfulness import Evidence
+
+from ..conftest import DEV, REPO
+
+# ngc-10510, Major Recommendations (USPSTF, public domain)
+AAA = ("The USPSTF recommends 1-time screening for abdominal aortic aneurysm (AAA) with ultrasonography in men aged "
+       "65 to 75 years who have ever smoked. The USPSTF recommends that clinicians selectively offer screening for AAA "
+       "in men aged 65 to 75 years who have never smoked.")
+
+
+@pytest.fixture(scope="module")
+def verifier(embedder: Embedder) -> ClaimVerifier:
+    return ClaimVerifier(embedder, get_nlp())
+
+
+def check(verifier: ClaimVerifier, claim: str) -> tuple[str, list[str]]:
+    verdict = verifier.verify(claim, [Evidence("e", AAA, 0, 0, len(AAA))])
+    return verdict.verdict, verdict.reasons
+
+
+def test_true_sentence_and_paraphrase_pass(verifier: ClaimVerifier) -> None:
+    assert check(verifier, AAA.split(". ")[0] + ".")[0] == "supported"
+    assert check(verifier, "Men aged 65 to 75 who have ever smoked should have a one-time ultrasound screening "
+                           "for abdominal aortic aneurysm.")[0] == "supported"
+
+
+@pytest.mark.parametrize(
+    ("claim", "reason"),
+    [
+        ("The USPSTF recommends 1-time screening for AAA with ultrasonography in men aged 65 to 80 years who have "
+         "ever smoked.", "quantity"),
+        ("The USPSTF recommends 1-time screening for AAA with ultrasonography in women aged 65 to 75 years who have "
+         "ever smoked.", "population 'woman'"),
+        ("The USPSTF does not recommend 1-time screening for AAA with ultrasonography in men aged 65 to 75 years who "
+         "have ever smoked.", "negat"),
+        ("The USPSTF recommends that clinicians routinely offer screening for AAA in men aged 65 to 75 years who "
+         "have never smoked.", "more strongly"),
+        ("The USPSTF recommends 1-time screening for lung cancer with ultrasonography in men aged 65 to 75 years "
+         "who have ever smoked.", "lung cancer"),
+        ("Give aspirin daily to men aged 65 to 75 years who have ever smoked.", "aspirin"),
+    ],
+)
+def test_perturbations_are_flagged_with_a_reason(verifier: ClaimVerifier, claim: str, reason: str) -> None:
+    verdict, reasons = check(verifier, claim)
+    assert verdict == "unsupported"
+    assert any(reason in r for r in reasons), reasons
+
+
+def test_detection_and_false_alarm_rates_on_real_sentences(verifier: ClaimVerifier, shared_data: Path) -> None:
+    """A random sample of ngc-dev recommendation statements (the note reports the 300-sentence run)."""
+    result = perturbation_rates(verifier, recommendation_cases(DEV, 60))
+    for kind, measured in result["detection"].items():  # type: ignore[union-attr]
+        assert measured["rate"] >= 0.85, (kind, measured)
+    assert result["false_alarm"]["rate"] <= 0.05  # type: ignore[index]
+
+
+def test_split_claims_separates_joined_statements() -> None:
+    claims = split_claims("Offer statins to adults at risk; review lipids yearly. Do not offer aspirin.")
+    assert claims == ["Offer statins to adults at risk", "review lipids yearly.", "Do not offer aspirin."]
+
+
+def test_ckg_verify_reads_pairs_and_writes_verdicts(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"id": "p1", "claim": "Men aged 65 to 80 years should be screened once.",
+                                 "evidence": [AAA]}) + "\n")
+    result = subprocess.run([sys.executable, "-m", "api.cli", "verify", str(pairs), "--json"], capture_output=True,
+                            text=True, cwd=REPO, env={"CKG_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["id"] == "p1" and out["verdict"] == "unsupported" and out["reasons"]
