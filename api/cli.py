@@ -81,7 +81,7 @@ def ingest_guidelines(
     except CkgError as exc:
         _fail(exc)
     with _system() as system:
-        report = system.ingestor().ingest(documents, total=len(documents), progress=not as_json and sys.stderr.isatty())
+        report = system.ingest(documents, progress=not as_json and sys.stderr.isatty())
         _report(report.as_dict(), as_json)
 
 
@@ -99,7 +99,7 @@ def ingest_pubmedqa(
     except (CkgError, OSError) as exc:
         _fail(exc if isinstance(exc, CkgError) else InputError(str(exc), source=str(corpus)))
     with _system() as system:
-        report = system.ingestor().ingest(documents, total=len(documents), progress=not as_json and sys.stderr.isatty())
+        report = system.ingest(documents, progress=not as_json and sys.stderr.isatty())
         _report(report.as_dict(), as_json)
 
 
@@ -219,8 +219,7 @@ def demo() -> None:
     documents = parse_files([DEMO_DIR / "guidelines"], get_settings().ingest)
     questions = [q for q in (DEMO_DIR / "questions.txt").read_text().splitlines() if q.strip()]
     with _system() as system:
-        report = system.ingestor().ingest(documents, total=len(documents), progress=sys.stderr.isatty())
-        system.refresh_lexical()
+        report = system.ingest(documents, progress=sys.stderr.isatty())
         _report(report.as_dict(), as_json=False)
         for question in questions:
             typer.echo("")

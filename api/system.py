@@ -11,10 +11,10 @@ from ckg.errors import InputError
 from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import get_nlp
 from ckg.settings import Settings
-from ckg.types import Hit
+from ckg.types import Document, Hit
 from graph.servers import ArcadeDBServer
 from graph.store import BoltGraphStore
-from ingest.pipeline import Ingestor, reconcile
+from ingest.pipeline import Ingestor, IngestReport, reconcile
 from retrieval.answer import Answer, Answerer, ExtractiveGenerator, QuestionConcept
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.faithfulness import ExactSpanVerifier
@@ -71,12 +71,13 @@ class System:
     def close(self) -> None:
         self.graph.close()
 
-    def ingestor(self) -> Ingestor:
-        return Ingestor(self.graph, self.embedder, self.index, self.settings.ingest)
-
-    def refresh_lexical(self) -> None:
-        """After ingestion: BM25 must see the new chunks."""
-        self.retriever.lexical = _lexical(self.index)
+    def ingest(self, documents: list[Document], progress: bool = False) -> IngestReport:
+        """Store documents in the graph and the index, then rebuild BM25 over the new chunk set."""
+        ingestor = Ingestor(self.graph, self.embedder, self.index, self.settings.ingest)
+        report = ingestor.ingest(documents, total=len(documents), progress=progress)
+        if report.added or report.updated:
+            self.retriever.lexical = _lexical(self.index)
+        return report
 
     def ask(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = ()) -> Answer:
         question = question.strip()

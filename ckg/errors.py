@@ -33,7 +33,7 @@ class GraphUnavailable(CkgError):
     http_status = 503
 
 
-class IndexError_(CkgError):
+class VectorIndexError(CkgError):
     """The vector index is missing, corrupt, or disagrees with the graph."""
 
     http_status = 503

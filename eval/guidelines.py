@@ -23,8 +23,7 @@ def run(folder: Path, field: str) -> dict[str, object]:
     system = System.open(get_settings())
     try:
         documents = parse_files([folder], system.settings.ingest)
-        report = system.ingestor().ingest(documents, total=len(documents), progress=True).as_dict()
-        system.refresh_lexical()
+        report = system.ingest(documents, progress=True).as_dict()
         rows = [row for _, row in read_jsonl(folder / "index.jsonl") if row.get(field)]
         golds = [r["id"] for r in rows]
         results = {

@@ -30,8 +30,7 @@ def run(corpus: Path, questions_path: Path, limit: int | None) -> dict[str, obje
     system = System.open(get_settings())
     try:
         docs = list(iter_documents(corpus))
-        ingest = system.ingestor().ingest(docs, total=len(docs), progress=True).as_dict()
-        system.refresh_lexical()
+        ingest = system.ingest(docs, progress=True).as_dict()
         questions = [row for _, row in read_jsonl(questions_path)][:limit]
         return {"ingest": {k: v for k, v in ingest.items() if k != "versions"}, **evaluate(system, questions)}
     finally:

@@ -25,7 +25,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ckg.errors import IndexError_
+from ckg.errors import VectorIndexError
 
 FORMAT = 1
 
@@ -57,14 +57,14 @@ class VectorIndex:
         snapshot = directory / "snapshots" / pointer.read_text().strip()
         manifest = _read_manifest(snapshot)
         if manifest["model"] != model or manifest["dimension"] != dimension:
-            raise IndexError_(
+            raise VectorIndexError(
                 f"the vector index in {directory} was built with {manifest['model']} "
                 f"({manifest['dimension']}-d) but the configured model is {model} ({dimension}-d); "
                 "re-ingest into a fresh CKG_HOME or configure the original model"
             )
         for name, expected in manifest["sha256"].items():
             if _sha256_file(snapshot / name) != expected:
-                raise IndexError_(f"vector index file {snapshot / name} is corrupt (checksum mismatch)")
+                raise VectorIndexError(f"vector index file {snapshot / name} is corrupt (checksum mismatch)")
         index._faiss = faiss.read_index(str(snapshot / "vectors.faiss"))
         with open(snapshot / "chunks.jsonl", encoding="utf-8") as fh:
             for line in fh:
@@ -74,7 +74,7 @@ class VectorIndex:
         index._next_id = manifest["next_id"]
         index.snapshot = snapshot.name
         if index._faiss.ntotal != manifest["count"] or len(index._by_int) != manifest["count"]:
-            raise IndexError_(f"vector index {snapshot} holds a different count than its manifest says")
+            raise VectorIndexError(f"vector index {snapshot} holds a different count than its manifest says")
         return index
 
     def save(self) -> None:
@@ -153,9 +153,9 @@ def _read_manifest(snapshot: Path) -> dict:
     try:
         manifest = json.loads((snapshot / "manifest.json").read_text())
     except (OSError, ValueError) as exc:
-        raise IndexError_(f"vector index snapshot {snapshot} has no readable manifest: {exc}") from exc
+        raise VectorIndexError(f"vector index snapshot {snapshot} has no readable manifest: {exc}") from exc
     if manifest.get("format") != FORMAT:
-        raise IndexError_(f"vector index snapshot {snapshot} has unknown format {manifest.get('format')}")
+        raise VectorIndexError(f"vector index snapshot {snapshot} has unknown format {manifest.get('format')}")
     return manifest
 
 

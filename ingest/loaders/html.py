@@ -31,7 +31,7 @@ def load(path: Path, data: bytes, sidecar: SourceMeta) -> Document:
     for br in soup("br"):
         br.replace_with("\n")
     meta = make_meta(path, found, sidecar)
-    return _sections(soup, meta.title).build(meta, path)
+    return sections_of(soup, meta.title).build(meta, path)
 
 
 def _declared_charset(data: bytes) -> str | None:
@@ -40,7 +40,7 @@ def _declared_charset(data: bytes) -> str | None:
     return str(probe["charset"]) if isinstance(probe, Tag) else None
 
 
-def _sections(soup: BeautifulSoup, title: str) -> DocumentBuilder:
+def sections_of(soup: BeautifulSoup, title: str) -> DocumentBuilder:
     builder = DocumentBuilder()
     trail: list[tuple[int, str]] = []  # (level, heading text) from the outermost heading in
     paragraphs: list[str] = []

@@ -29,4 +29,4 @@ def load(path: Path, data: bytes, sidecar: SourceMeta) -> Document:
     if "title" not in found and first_h1:
         found["title"] = normalise_inline(first_h1.get_text(" "))
     meta = make_meta(path, found, sidecar)
-    return html._sections(soup, meta.title).build(meta, path)
+    return html.sections_of(soup, meta.title).build(meta, path)

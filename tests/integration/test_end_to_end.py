@@ -40,8 +40,7 @@ def system(graph_server: ServerInfo, corpus: Path, tmp_path_factory: pytest.Temp
     system = System.open(Settings(home=home, graph=graph))  # type: ignore[arg-type]
     system.graph.delete_everything()
     system.index.remove(list(system.index.chunk_ids()))
-    report = system.ingestor().ingest(parse_files([corpus], system.settings.ingest))
-    system.refresh_lexical()
+    report = system.ingest(parse_files([corpus], system.settings.ingest))
     assert report.added == 3 and report.chunks > 100
     yield system
     system.close()
@@ -91,7 +90,7 @@ def test_off_topic_question_abstains(system: System) -> None:
 
 def test_rerun_changes_no_count(system: System, corpus: Path) -> None:
     before = (system.graph.counts(), system.index.count, system.index.snapshot)
-    report = system.ingestor().ingest(parse_files([corpus], system.settings.ingest))
+    report = system.ingest(parse_files([corpus], system.settings.ingest))
     assert report.unchanged == 3 and report.chunks == 0
     assert (system.graph.counts(), system.index.count, system.index.snapshot) == before
 
@@ -127,8 +126,7 @@ def test_a_changed_guideline_becomes_a_new_current_version(system: System, corpu
                                     "men aged 65 to 80 years who have ever smoked"), encoding="utf-8")
     shutil.copy(corpus / "index.jsonl", tmp_path / "index.jsonl")
     old_chunks = {c for c in system.index.chunk_ids() if c.startswith("ngc-10510@")}
-    report = system.ingestor().ingest(parse_files([updated], system.settings.ingest))
-    system.refresh_lexical()
+    report = system.ingest(parse_files([updated], system.settings.ingest))
     assert report.updated == 1
     new_chunks = {c for c in system.index.chunk_ids() if c.startswith("ngc-10510@")}
     assert new_chunks and not (new_chunks & old_chunks)

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ckg.errors import IndexError_
+from ckg.errors import VectorIndexError
 from retrieval.vector_index import IndexedChunk, VectorIndex
 
 
@@ -55,12 +55,12 @@ def test_corrupt_file_is_detected(tmp_path: Path) -> None:
     index.save()
     chunks = tmp_path / "snapshots" / str(index.snapshot) / "chunks.jsonl"
     chunks.write_text(chunks.read_text().replace('"a"', '"z"'))
-    with pytest.raises(IndexError_, match="checksum"):
+    with pytest.raises(VectorIndexError, match="checksum"):
         VectorIndex.open(tmp_path, "m", 8)
 
 
 def test_model_mismatch_is_refused(tmp_path: Path) -> None:
     index = VectorIndex(tmp_path, "model-a", 8)
     index.save()
-    with pytest.raises(IndexError_, match="model-a"):
+    with pytest.raises(VectorIndexError, match="model-a"):
         VectorIndex.open(tmp_path, "model-b", 8)
