@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
@@ -91,14 +90,6 @@ class Candidate:
     start: int  # document offsets
     end: int
     text: str
-
-
-class Generator(Protocol):
-    """Turns retrieved hits into a draft answer: (sentence text, [candidate]) pairs."""
-
-    name: str
-
-    def draft(self, question: str, hits: list[Hit]) -> tuple[list[tuple[str, Candidate]], float]: ...
 
 
 @dataclass
