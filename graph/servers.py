@@ -75,11 +75,12 @@ class ManagedServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         port = _free_port()
         password = self._password()
-        env = {**os.environ, PASSWORD_ENV: password}
+        # PYTHONPATH lets the entry module load from the data directory, where ArcadeDB writes its logs.
+        env = {**os.environ, PASSWORD_ENV: password, "PYTHONPATH": str(REPO_ROOT)}
         with open(self.log_file, "ab") as log_out:
             process = subprocess.Popen(
                 self.command(port), stdout=log_out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, start_new_session=True, cwd=REPO_ROOT,
+                env=env, start_new_session=True, cwd=self.data_dir,
             )
         info = ServerInfo(self.engine, process.pid, port, self.user, password, self.database)
         self._wait_ready(process, info, timeout_s)
