@@ -45,9 +45,10 @@ class CitationOut(BaseModel):
 class SentenceOut(BaseModel):
     text: str
     citations: list[int]
-    verdict: Literal["supported", "partial", "unsupported"]
+    verdict: Literal["supported", "partial", "unsupported"] = Field(
+        ..., description="The verifier's finding; 'unsupported' appears only under the 'mark' policy.")
     score: float
-    reasons: list[str]
+    reasons: list[str] = Field(..., description="Why: the evidence matched, or each check that failed.")
 
 
 class FaithfulnessOut(BaseModel):
@@ -56,7 +57,8 @@ class FaithfulnessOut(BaseModel):
     )
     supported: int
     total: int
-    verifier: str
+    verifier: str = Field(..., description="'<verifier>+<generator>', e.g. 'exact-span+extractive'.")
+    removed: int = Field(0, description="Unsupported sentences removed from the answer (policy 'remove').")
 
 
 class ConceptOut(BaseModel):

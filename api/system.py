@@ -15,8 +15,10 @@ from ckg.types import Document, Hit
 from graph.servers import ArcadeDBServer
 from graph.store import BoltGraphStore
 from ingest.pipeline import Ingestor, IngestReport, reconcile
-from retrieval.answer import Answer, Answerer, ExtractiveGenerator, QuestionConcept
+from retrieval.answer import Answer, Answerer, QuestionConcept
+from retrieval.claim_verifier import ClaimVerifier, SentenceVerifier
 from retrieval.embeddings import Embedder, get_embedder
+from retrieval.extractive import ExtractiveGenerator
 from retrieval.faithfulness import ExactSpanVerifier
 from retrieval.lexical import LexicalIndex
 from retrieval.retriever import HybridRetriever
@@ -43,6 +45,19 @@ def open_graph(settings: Settings) -> BoltGraphStore:
     return store
 
 
+def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
+    """Extractive answers are checked verbatim; free-text (LLM) answers claim by claim."""
+    r, g = settings.retrieval, settings.generation
+    extractive = ExtractiveGenerator(embedder, r.answer_sentences, r.abstain_below,
+                                     non_evidence_sections=tuple(r.non_evidence_sections))
+    if g.backend == "extractive":
+        return Answerer(extractive, ExactSpanVerifier(), g.unsupported)
+    from retrieval.llm.generator import LLMGenerator
+
+    verifier = SentenceVerifier(ClaimVerifier(embedder, get_nlp()))
+    return Answerer(LLMGenerator.from_settings(g, extractive), verifier, g.unsupported)
+
+
 @dataclass
 class System:
     settings: Settings
@@ -63,10 +78,10 @@ class System:
             graph.close()
             raise
         r = settings.retrieval
-        retriever = HybridRetriever(graph, embedder, index, _lexical(index), r.candidates, r.rrf_k, get_nlp())
-        generator = ExtractiveGenerator(embedder, r.answer_sentences, r.abstain_below,
-                                        non_evidence_sections=tuple(r.non_evidence_sections))
-        return cls(settings, graph, embedder, index, retriever, Answerer(generator, ExactSpanVerifier()))
+        retriever = HybridRetriever(
+            graph, embedder, index, _lexical(index), r.candidates, r.rrf_k, r.channel_weights, get_nlp()
+        )
+        return cls(settings, graph, embedder, index, retriever, build_answerer(settings, embedder))
 
     def close(self) -> None:
         self.graph.close()
@@ -76,7 +91,7 @@ class System:
         ingestor = Ingestor(self.graph, self.embedder, self.index, self.settings.ingest)
         report = ingestor.ingest(documents, total=len(documents), progress=progress)
         if report.added or report.updated:
-            self.retriever.lexical = _lexical(self.index)
+            self.retriever.refresh(_lexical(self.index))
         return report
 
     def ask(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = ()) -> Answer:

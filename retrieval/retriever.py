@@ -10,8 +10,10 @@ from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
 from ckg.types import Hit
 from graph.store import GraphStore
+from retrieval.concept_ranking import concept_weights, rank_chunks
 from retrieval.embeddings import Embedder
 from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.headings import HeadingMatcher
 from retrieval.lexical import LexicalIndex
 from retrieval.vector_index import VectorIndex
 
@@ -24,8 +26,10 @@ class HybridRetriever:
     lexical: LexicalIndex
     candidates: int = 50
     rrf_k: int = 60
+    channel_weights: dict[str, float] = field(default_factory=dict)
     nlp: ClinicalNLP | None = None
     channels: tuple[str, ...] = field(default=("dense", "bm25", "graph"))
+    _headings: HeadingMatcher | None = field(default=None, init=False, repr=False)
 
     def dense(self, question: str, k: int) -> list[str]:
         return [cid for cid, _ in self.index.search(self.embedder.embed([question])[0], k)]
@@ -34,15 +38,26 @@ class HybridRetriever:
         return [cid for cid, _ in self.lexical.search(question, k)]
 
     def question_concepts(self, question: str) -> list[Mention]:
-        return self.nlp.analyze(question) if self.nlp else []
+        """Concepts the NLP pipeline finds, plus the MeSH headings of the corpus the question names."""
+        found = self.nlp.analyze(question) if self.nlp else []
+        if self._headings is None:
+            self._headings = HeadingMatcher(self.graph.headings())
+        return found + self._headings.find(question)
+
+    def refresh(self, lexical: LexicalIndex) -> None:
+        """After ingestion: the new chunk set's BM25, and the headings re-read on next use."""
+        self.lexical = lexical
+        self._headings = None
 
     def by_concepts(self, mentions: list[Mention], k: int) -> list[str]:
         """Chunks mentioning the question's (non-negated) concepts or their IS_A neighbours."""
-        ids = sorted({m.concept.concept_id for m in mentions if m.assertion != "negated"})
-        if not ids:
+        named = sorted({m.concept.concept_id for m in mentions if m.assertion != "negated"})
+        if not named:
             return []
-        ids += sorted(self.graph.concept_neighbours(ids) - set(ids))
-        return self.graph.chunks_mentioning(ids, k)
+        neighbours = sorted(self.graph.concept_neighbours(named) - set(named))
+        counts = self.graph.concept_chunk_counts(named + neighbours)
+        weights = concept_weights(named, neighbours, counts, max(self.index.count, 1))
+        return rank_chunks(self.graph.chunks_mentioning(sorted(weights)), weights, k)
 
     def retrieve(
         self, question: str, top_k: int, exclude_guidelines: Collection[str] = (), mentions: list[Mention] | None = None
@@ -56,7 +71,7 @@ class HybridRetriever:
         if "graph" in self.channels:
             found = mentions if mentions is not None else self.question_concepts(question)
             rankings["graph"] = self.by_concepts(found, self.candidates)
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k)
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k, self.channel_weights)
         pool = fused[: top_k * 4 if exclude_guidelines else top_k]
         provenance = self.graph.provenance([h.chunk_id for h in pool])
         hits: list[Hit] = []

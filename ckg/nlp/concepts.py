@@ -10,11 +10,11 @@ Assertion = Literal["present", "negated", "possible", "hypothetical", "historica
 
 @dataclass(frozen=True)
 class Concept:
-    concept_id: str  # "<system>:<code>", e.g. "icd10cm:E11", "drugbank:DB00331"
+    concept_id: str  # "<system>:<code>", e.g. "icd10cm:E11", "drugbank:DB00331", "hpo:HP:0001945"
     name: str
     system: str
     code: str
-    kind: str  # "condition" | "drug"
+    kind: str  # "condition" | "drug" | "phenotype" | "heading"
     synonyms: tuple[str, ...] = ()
     parents: tuple[str, ...] = field(default=(), compare=False)  # concept ids one IS_A step up
 

@@ -1,7 +1,7 @@
 """The clinical NLP pipeline: medspaCy target matching and ConText assertions, plus drug names.
 
 Blank English tokenizer and sentencizer, a medspaCy TargetMatcher built from the condition
-lexicon, a drug matcher (``drug-named-entity-recognition``: generic and brand names to
+lexicon and HPO phenotypes, a drug matcher (``drug-named-entity-recognition``: generic and brand names to
 DrugBank), then ConText. Nothing is downloaded; building the pipeline takes a few seconds,
 so it is built once per process (``get_nlp``).
 """
@@ -19,6 +19,7 @@ from spacy.util import filter_spans
 
 from ckg.nlp.concepts import Assertion, Concept, Mention
 from ckg.nlp.lexicon import Lexicon, build_lexicon
+from ckg.nlp.phenotypes import PhenotypeLexicon, build_phenotypes
 
 log = logging.getLogger(__name__)
 DRUG_SYSTEM = "DrugBank"
@@ -26,11 +27,12 @@ MAX_SYNONYMS = 12
 
 
 class ClinicalNLP:
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, phenotypes: PhenotypeLexicon | None = None) -> None:
         import medspacy
         from medspacy.ner import TargetRule
 
         self.lexicon = lexicon
+        self.phenotypes = phenotypes or PhenotypeLexicon({}, {})
         self.drugs: dict[str, Concept] = {}
         nlp = medspacy.load(medspacy_enable=["medspacy_target_matcher", "medspacy_context"])
         nlp.add_pipe("sentencizer", first=True)
@@ -38,6 +40,7 @@ class ClinicalNLP:
         rules = [TargetRule(p, "CONDITION", metadata={"concept_id": c}) for p, c in lexicon.phrases.items()]
         rules += [TargetRule(a, "CONDITION", pattern=[{"TEXT": a}], metadata={"concept_id": c})
                   for a, c in lexicon.abbreviations.items()]
+        rules += [TargetRule(p, "PHENOTYPE", metadata={"concept_id": c}) for p, c in self.phenotypes.phrases.items()]
         matcher.add(rules)
         nlp.add_pipe("ckg_drug_matcher", after="medspacy_target_matcher")
         nlp.get_pipe("ckg_drug_matcher").registry = self.drugs  # type: ignore[attr-defined]
@@ -50,7 +53,8 @@ class ClinicalNLP:
         return [self._mentions(doc) for doc in self._nlp.pipe(texts, batch_size=64)]
 
     def concept(self, concept_id: str) -> Concept | None:
-        return self.lexicon.concepts.get(concept_id) or self.drugs.get(concept_id)
+        return (self.lexicon.concepts.get(concept_id) or self.phenotypes.concepts.get(concept_id)
+                or self.drugs.get(concept_id))
 
     def _mentions(self, doc: Doc) -> list[Mention]:
         mentions = []
@@ -119,4 +123,5 @@ class DrugMatcher:
 @lru_cache(maxsize=1)
 def get_nlp() -> ClinicalNLP:
     log.info("building clinical NLP pipeline")
-    return ClinicalNLP(build_lexicon())
+    lexicon = build_lexicon()
+    return ClinicalNLP(lexicon, build_phenotypes(set(lexicon.phrases) | {a.lower() for a in lexicon.abbreviations}))

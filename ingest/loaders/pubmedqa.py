@@ -37,6 +37,6 @@ def _document(path: Path, line_no: int, line: str) -> Document:
     year = row.get("year")
     meta = DocumentMeta(
         guideline_id=f"pmid-{pmid}", title=f"PubMed {pmid}", released=str(year) if year else None,
-        kind="abstract", source=path.name,
+        kind="abstract", source=path.name, mesh=tuple(str(h) for h in row.get("mesh") or ()),
     )
     return builder.build(meta, Path(where))

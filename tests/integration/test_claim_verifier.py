@@ -64,7 +64,7 @@ def test_perturbations_are_flagged_with_a_reason(verifier: ClaimVerifier, claim:
 def test_detection_and_false_alarm_rates_on_real_sentences(verifier: ClaimVerifier, shared_data: Path) -> None:
     """A random sample of ngc-dev recommendation statements (the note reports the 300-sentence run)."""
     result = perturbation_rates(verifier, recommendation_cases(DEV, 60))
-    for kind, measured in result["detection"].items():  # type: ignore[union-attr]
+    for kind, measured in result["detection"].items():  # type: ignore[attr-defined]
         assert measured["rate"] >= 0.85, (kind, measured)
     assert result["false_alarm"]["rate"] <= 0.05  # type: ignore[index]
 

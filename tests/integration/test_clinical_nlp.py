@@ -54,6 +54,21 @@ def test_drug_linking_generic_and_brand_to_the_same_drugbank_id(nlp: ClinicalNLP
     assert concept is not None and "glucophage" in concept.synonyms
 
 
+def test_phenotypes_link_to_hpo_where_icd10cm_has_no_phrase(nlp: ClinicalNLP) -> None:
+    # Real ngc-dev sentence (an imaging guideline): pelvic fracture is an HPO finding here; the
+    # condition lexicon keeps "hematuria" (ICD-10-CM R31), HPO never takes a phrase from it.
+    mentions = found(nlp, "This procedure is necessary if a pelvic fracture is present or if the patient has "
+                          "hematuria and a negative cystogram or the inability to pass a Foley catheter.")
+    assert mentions["pelvic fracture"][0] == "hpo:HP:0041161"
+    assert mentions["hematuria"][0] == "icd10cm:R31"
+    mentions = found(nlp, "Patients report fatigue and peripheral edema but deny chest pain.")
+    assert mentions["fatigue"] == ("hpo:HP:0012378", "present")
+    assert mentions["peripheral edema"] == ("hpo:HP:0012398", "present")
+    # HPO's own hierarchy is the IS_A: peripheral edema is a kind of edema.
+    concept = nlp.concept("hpo:HP:0012398")
+    assert concept is not None and concept.kind == "phenotype" and "hpo:HP:0000969" in concept.parents
+
+
 def test_ambiguous_abbreviations_are_not_linked(nlp: ClinicalNLP) -> None:
     mentions = found(nlp, "ALL patients with MI or PE and DM were seen in the ED.")
     assert mentions == {}

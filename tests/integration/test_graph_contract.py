@@ -100,6 +100,8 @@ def test_concepts_mentions_and_is_a(graph: BoltGraphStore) -> None:
     counts = graph.counts()
     assert counts["nodes"]["Concept"] == 3
     assert graph.concept_neighbours(["icd10cm:E08-E13"]) == {"icd10cm:E11"}
-    assert graph.chunks_mentioning(["icd10cm:E11"], 10) == [chunk_id]
-    # A negated mention is not evidence for the concept.
-    assert graph.chunks_mentioning(["icd10cm:I73.9"], 10) == []
+    assert graph.chunks_mentioning(["icd10cm:E11"]) == {chunk_id: ["icd10cm:E11"]}
+    # A negated mention is not evidence for the concept (but still counts as a mention).
+    assert graph.chunks_mentioning(["icd10cm:I73.9"]) == {}
+    assert graph.concept_chunk_counts(["icd10cm:E11", "icd10cm:I73.9", "icd10cm:Z00"]) == {
+        "icd10cm:E11": 1, "icd10cm:I73.9": 1}
