@@ -6,18 +6,19 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Body, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import SystemDep
-from api.schemas import AnswerOut, ErrorOut, HealthOut, QueryRequest
-from api.system import System
+from api.schemas import AnswerOut, ErrorOut, HealthOut, QueryRequest, RecordsOut
+from api.system import System, records_ingestor
 from ckg import __version__
-from ckg.errors import CkgError
+from ckg.errors import CkgError, DocumentTooLarge, RecordRejected
 from ckg.settings import Settings, get_settings
+from ingest.records.fhir import bundle_record
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     @app.post("/v1/query", response_model=AnswerOut, responses=ERRORS, tags=["query"],
               summary="Answer a clinical question from cited, checked evidence")
     async def query(body: QueryRequest, system: SystemDep) -> AnswerOut:
-        answer = await run_in_threadpool(system.ask, body.question, body.top_k)
+        answer = await run_in_threadpool(system.ask, body.question, body.top_k, (), body.patient_key)
         return AnswerOut.model_validate(asdict(answer))
 
     @app.get("/v1/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}}, tags=["operations"],
@@ -70,5 +71,26 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
             body = HealthOut(status="unavailable", graph=system.graph.uri, index_vectors=system.index.count,
                              consistent=False, detail=str(exc))
             return JSONResponse(body.model_dump(), status_code=503)
+
+    @app.post("/v1/records", response_model=RecordsOut, responses=ERRORS, tags=["records"],
+              summary="Store one de-identified FHIR R4 Bundle behind the PHI gate")
+    async def records(
+        request: Request,
+        bundle: Annotated[dict[str, Any], Body(description="A FHIR R4 Bundle: transaction, batch or collection.")],
+        system: SystemDep,
+        deidentify: Annotated[bool, Query(description="Transform by HIPAA Safe Harbor instead of rejecting.")] = False,
+    ) -> RecordsOut:
+        """A bundle carrying any Safe Harbor identifier is rejected whole (422, with the identifier
+        categories and JSON paths, never the values) unless `deidentify` is set. One transaction."""
+        limit = system.settings.ingest.max_file_bytes
+        if int(request.headers.get("content-length") or 0) > limit:
+            raise DocumentTooLarge(f"the bundle is over the {limit}-byte limit", source="request body")
+        record = bundle_record(bundle, "request body")
+        report = await run_in_threadpool(records_ingestor(system.settings, system.graph).ingest_bundle, record,
+                                         deidentify)
+        if report.rejected:
+            raise RecordRejected(report.rejected[0])
+        return RecordsOut(patient_key=report.ingested[0], resources=report.resources, facts=report.facts,
+                          deidentified=sorted(report.deidentified))
 
     return app

@@ -103,6 +103,48 @@ def ingest_pubmedqa(
         _report(report.as_dict(), as_json)
 
 
+@ingest_app.command("records")
+def ingest_records(
+    paths: Annotated[list[Path], typer.Argument(help="FHIR R4 Bundles (.json), Bulk FHIR (.ndjson), folders.")],
+    deidentify: Annotated[bool, typer.Option(
+        "--deidentify", help="Transform records that carry identifiers by HIPAA Safe Harbor instead of rejecting them.",
+    )] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ingest de-identified patient records behind the PHI gate.
+
+    A record that carries any HIPAA Safe Harbor identifier is rejected whole, with the identifier
+    categories and JSON paths found (never the values), unless --deidentify is given. Each bundle
+    is one transaction; re-ingesting a bundle changes nothing. Exit code 2 if any bundle was rejected.
+    """
+    from api.system import open_graph, records_ingestor
+
+    settings = get_settings()
+    try:
+        graph = open_graph(settings)
+    except CkgError as exc:
+        _fail(exc)
+    try:
+        progress = not as_json and sys.stderr.isatty()
+        report = records_ingestor(settings, graph).ingest(paths, deidentify, progress=progress)
+    except CkgError as exc:
+        _fail(exc)
+    finally:
+        graph.close()
+    result = report.as_dict()
+    if as_json:
+        _print_json(result)
+    else:
+        typer.echo(f"{result['ingested']} patients stored ({result['resources']} resources, {result['facts']} facts, "
+                   f"{result['resources_per_s']} resources/s); {len(result['rejected'])} rejected")
+        for rejection in result["rejected"]:
+            found = rejection.get("identifiers")
+            typer.echo(f"  rejected {rejection['source']}: " +
+                       (", ".join(f"{c} ({v['count']})" for c, v in found.items()) if found else rejection["problem"]))
+    if report.rejected:
+        raise typer.Exit(2)
+
+
 def _report(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         _print_json({k: v for k, v in report.items() if k != "versions"})
@@ -119,11 +161,13 @@ def _report(report: dict[str, Any], as_json: bool) -> None:
 def ask(
     question: Annotated[str, typer.Argument(help="A clinical question, in quotes.")],
     top_k: Annotated[int | None, typer.Option(help="Evidence chunks to retrieve.")] = None,
+    patient: Annotated[str | None, typer.Option(
+        help="A stored patient's key: their facts join the question; conflicts are flagged.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Answer a question from cited evidence, with a faithfulness verdict per sentence."""
     with _system() as system:
-        answer = asdict(system.ask(question, top_k))
+        answer = asdict(system.ask(question, top_k, patient_key=patient))
     if as_json:
         _print_json(answer)
     else:
@@ -149,6 +193,12 @@ def print_answer(answer: dict[str, Any]) -> None:
                        f"strength {r['strength']}, certainty {r['certainty']})")
     f = answer["faithfulness"]
     typer.secho(f"Faithfulness: {f['verdict']} ({f['supported']}/{f['total']} sentences, {f['verifier']})", fg="green")
+    if answer.get("patient"):
+        p = answer["patient"]
+        used = "; ".join(f"{x['name']} ({x['kind']}, {x['year']})" for x in p["facts_used"]) or "none"
+        typer.echo(f"Patient facts used: {used}")
+        for conflict in p["conflicts"]:
+            typer.secho(f"  CONFLICT: {conflict['reason']}", fg="red")
 
 
 @app.command()

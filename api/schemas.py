@@ -14,6 +14,9 @@ class QueryRequest(BaseModel):
 
     question: str = Field(..., min_length=1, max_length=2000, description="A specialist's clinical question.")
     top_k: int | None = Field(None, ge=1, le=50, description="How many evidence chunks to retrieve.")
+    patient_key: str | None = Field(
+        None, max_length=64, description="A stored patient's pseudonym: their active conditions, medications and "
+        "latest observations join the question, and conflicting recommendations are flagged.")
 
 
 class RecommendationGradeOut(BaseModel):
@@ -68,6 +71,31 @@ class ConceptOut(BaseModel):
     assertion: Literal["present", "negated", "possible", "hypothetical", "historical", "family"]
 
 
+class PatientFactOut(BaseModel):
+    kind: str = Field(..., description="condition, medication, observation, ...")
+    concept_id: str = Field(..., description="The record's code, e.g. snomedct:44054006.")
+    name: str
+    year: int | None
+    maps_to: list[str] = Field(..., description="Guideline concepts the code maps to (ICD-10-CM, DrugBank, HPO).")
+    status: str | None = None
+    value: float | str | None = None
+    unit: str | None = None
+
+
+class ConflictOut(BaseModel):
+    citation: int = Field(..., description="The citation number whose text excludes or advises against the fact.")
+    fact: str
+    concept_id: str
+    reason: str
+
+
+class PatientUseOut(BaseModel):
+    patient_key: str
+    facts_used: list[PatientFactOut] = Field(..., description="Patient facts the cited evidence speaks to.")
+    conflicts: list[ConflictOut] = Field(..., description="Cited recommendations that exclude this patient or "
+                                         "advise against something the patient takes.")
+
+
 class AnswerOut(BaseModel):
     question: str
     answer: str = Field(..., description="Answer text with [n] citation markers, or the abstention statement.")
@@ -78,6 +106,7 @@ class AnswerOut(BaseModel):
     faithfulness: FaithfulnessOut
     timings_ms: dict[str, float]
     concepts: list[ConceptOut] = Field(default_factory=list, description="Clinical concepts found in the question.")
+    patient: PatientUseOut | None = Field(None, description="What the patient's record contributed (patient_key).")
 
 
 class HealthOut(BaseModel):
@@ -91,3 +120,11 @@ class HealthOut(BaseModel):
 class ErrorOut(BaseModel):
     error: str = Field(..., description="Error family, e.g. InputError or GraphUnavailable.")
     detail: str
+
+
+class RecordsOut(BaseModel):
+    patient_key: str = Field(..., description="The patient's pseudonym (keyed HMAC); never a source identifier.")
+    resources: int
+    facts: int = Field(..., description="Coded facts stored: conditions, medications, observations, ...")
+    deidentified: list[str] = Field(
+        default_factory=list, description="Identifier categories removed or generalised (with deidentify=true).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ckg.errors import InputError
@@ -15,12 +15,14 @@ from ckg.types import Document, Hit
 from graph.servers import ArcadeDBServer
 from graph.store import BoltGraphStore
 from ingest.pipeline import Ingestor, IngestReport, reconcile
-from retrieval.answer import Answer, Answerer, QuestionConcept
+from ingest.records.pipeline import RecordIngestor, pseudonym_secret
+from retrieval.answer import Answer, Answerer, PatientUse, QuestionConcept
 from retrieval.claim_verifier import ClaimVerifier, SentenceVerifier
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.extractive import ExtractiveGenerator
 from retrieval.faithfulness import ExactSpanVerifier
 from retrieval.lexical import LexicalIndex
+from retrieval.patient_context import PatientContext
 from retrieval.retriever import HybridRetriever
 from retrieval.vector_index import VectorIndex
 
@@ -56,6 +58,11 @@ def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
 
     verifier = SentenceVerifier(ClaimVerifier(embedder, get_nlp()))
     return Answerer(LLMGenerator.from_settings(g, extractive), verifier, g.unsupported)
+
+
+def records_ingestor(settings: Settings, graph: BoltGraphStore) -> RecordIngestor:
+    secret = pseudonym_secret(settings.records.pseudonym_secret.get_secret_value(), settings.home)
+    return RecordIngestor(graph, get_nlp(), secret, settings.ingest.max_file_bytes)
 
 
 @dataclass
@@ -94,7 +101,11 @@ class System:
             self.retriever.refresh(_lexical(self.index))
         return report
 
-    def ask(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = ()) -> Answer:
+    def ask(
+        self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = (),
+        patient_key: str | None = None,
+    ) -> Answer:
+        """A cited, checked answer; with ``patient_key``, the patient's facts join the question."""
         question = question.strip()
         if not question:
             raise InputError("the question is empty")
@@ -102,11 +113,16 @@ class System:
             raise InputError(f"the question is longer than {self.settings.max_question_chars} characters")
         started = time.perf_counter()
         mentions = self.retriever.question_concepts(question)
-        hits = self.evidence(question, top_k, exclude_guidelines, mentions)
+        patient = PatientContext.load(self.graph, patient_key) if patient_key else None
+        context = patient.mentions(get_nlp()) if patient else []
+        hits = self.evidence(question, top_k, exclude_guidelines, mentions + context)
         retrieve_ms = (time.perf_counter() - started) * 1000
         answer = self.answerer.answer(question, hits, retrieve_ms)
         self._attach_grades(answer)
         answer.concepts = [QuestionConcept(m.concept.concept_id, m.concept.name, m.text, m.assertion) for m in mentions]
+        if patient:
+            used, conflicts = patient.review(self.graph, [(c.n, c.chunk_id) for c in answer.citations])
+            answer.patient = PatientUse(patient.patient_key, [asdict(f) for f in used], [asdict(c) for c in conflicts])
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 1) for k, v in answer.timings_ms.items()}
         return answer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CkgError(Exception):
     """Root of every error clinical-kg raises on purpose."""
@@ -21,6 +23,19 @@ class InputError(CkgError):
 
 class DocumentTooLarge(InputError):
     http_status = 413
+
+
+class RecordRejected(InputError):
+    """A patient record carries identifiers (or is malformed); nothing of it was stored."""
+
+    def __init__(self, rejection: dict[str, Any]) -> None:
+        found = rejection.get("identifiers")
+        if found:
+            listed = "; ".join(f"{category} at {', '.join(v['paths'])}" for category, v in found.items())
+            super().__init__(f"carries HIPAA Safe Harbor identifiers, nothing stored: {listed}",
+                             source=str(rejection.get("source")))
+        else:
+            super().__init__(str(rejection.get("problem")))  # already names its source
 
 
 class NotFound(CkgError):

@@ -77,6 +77,11 @@ class GenerationSettings(BaseModel):
         "remove", description="what happens to an answer sentence the verifier cannot support")
 
 
+class RecordsSettings(BaseModel):
+    pseudonym_secret: SecretStr = Field(
+        SecretStr(""), description="HMAC key for patient pseudonyms; unset: generated once into CKG_HOME/records.key")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CKG_", env_nested_delimiter="__", extra="ignore")
 
@@ -86,6 +91,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     generation: GenerationSettings = GenerationSettings()
+    records: RecordsSettings = RecordsSettings()
     max_question_chars: int = 2000
 
     @property

@@ -200,3 +200,52 @@ COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS n"
 PING = "RETURN 1 AS ok"
 
 DELETE_ALL = "MATCH (n) DETACH DELETE n"
+
+# -- patient records -----------------------------------------------------------------------
+MERGE_PATIENT = """
+MERGE (p:Patient {patient_key: $patient_key})
+SET p.birth_year = $birth_year, p.sex = $sex, p.age_band = $age_band, p.zip3 = $zip3
+"""
+
+CLEAR_PATIENT_FACTS = """
+MATCH (p:Patient {patient_key: $patient_key})-[f:HAS_FACT]->()
+DELETE f
+"""
+
+CREATE_PATIENT_FACTS = """
+MATCH (p:Patient {patient_key: $patient_key})
+UNWIND $facts AS f
+MATCH (k:Concept {concept_id: f.concept_id})
+CREATE (p)-[:HAS_FACT {kind: f.kind, year: f.year, status: f.status, value: f.value, unit: f.unit}]->(k)
+"""
+
+MERGE_MAPS_TO = """
+UNWIND $links AS l
+MATCH (a:Concept {concept_id: l.source}), (b:Concept {concept_id: l.target})
+MERGE (a)-[:MAPS_TO]->(b)
+"""
+
+PATIENT_FACTS = """
+MATCH (p:Patient {patient_key: $patient_key})-[f:HAS_FACT]->(k:Concept)
+OPTIONAL MATCH (k)-[:MAPS_TO]->(m:Concept)
+RETURN f.kind AS kind, f.year AS year, f.status AS status, f.value AS value, f.unit AS unit,
+       k.concept_id AS concept_id, k.name AS name, collect(m.concept_id) AS maps_to
+"""
+
+PATIENT = """
+MATCH (p:Patient {patient_key: $patient_key})
+RETURN p.patient_key AS patient_key, p.birth_year AS birth_year, p.sex AS sex, p.age_band AS age_band, p.zip3 AS zip3
+"""
+
+MENTIONS_IN_CHUNKS = """
+UNWIND $chunk_ids AS id
+MATCH (c:Chunk {chunk_id: id})-[m:MENTIONS]->(k:Concept)
+WHERE k.concept_id IN $concept_ids
+RETURN c.chunk_id AS chunk_id, k.concept_id AS concept_id, k.name AS name, m.assertion AS assertion
+"""
+
+ANCESTORS = """
+UNWIND $concept_ids AS id
+MATCH (:Concept {concept_id: id})-[:IS_A*1..4]->(a:Concept)
+RETURN id AS concept_id, collect(DISTINCT a.concept_id) AS ancestors
+"""

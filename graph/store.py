@@ -44,6 +44,16 @@ class VersionWrite:
     recommendations: list[dict[str, Any]] = field(default_factory=list)  # rows for MERGE_RECOMMENDATIONS
 
 
+@dataclass
+class PatientWrite:
+    """A patient (pseudonymous, generalised) and its coded facts, with the concepts they link to."""
+
+    patient: dict[str, Any]  # patient_key, birth_year, sex, age_band, zip3
+    facts: list[dict[str, Any]]  # concept_id, kind, year, status, value, unit
+    concepts: list[Concept]  # the facts' code concepts and the guideline concepts they map to
+    maps_to: list[dict[str, str]]  # {"source": code concept id, "target": guideline concept id}
+
+
 @dataclass(frozen=True)
 class GradedSpan:
     """A recommendation's span in a chunk's document and its normalised grade."""
@@ -76,6 +86,11 @@ class GraphStore(Protocol):
     def concept_chunk_counts(self, concept_ids: list[str]) -> dict[str, int]: ...
     def headings(self) -> dict[str, str]: ...
     def chunk_texts(self, chunk_ids: list[str]) -> dict[str, tuple[str, str]]: ...
+    def write_patient(self, write: PatientWrite) -> None: ...
+    def patient(self, patient_key: str) -> dict[str, Any] | None: ...
+    def patient_facts(self, patient_key: str) -> list[dict[str, Any]]: ...
+    def mentions_in(self, chunk_ids: list[str], concept_ids: list[str]) -> list[dict[str, str]]: ...
+    def ancestors(self, concept_ids: list[str]) -> dict[str, list[str]]: ...
     def counts(self) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
@@ -206,6 +221,26 @@ class BoltGraphStore:
         rows = self._read(cypher.GUIDELINE_OF_CHUNKS, chunk_ids=list(chunk_ids))
         return {r["chunk_id"]: r["guideline_id"] for r in rows}
 
+    # -- patients ---------------------------------------------------------------------------
+    def write_patient(self, write: PatientWrite) -> None:
+        """The patient and all its facts, replacing any facts stored before: one transaction."""
+        self._write(_write_patient_tx, write)
+
+    def patient(self, patient_key: str) -> dict[str, Any] | None:
+        rows = self._read(cypher.PATIENT, patient_key=patient_key)
+        return rows[0] if rows else None
+
+    def patient_facts(self, patient_key: str) -> list[dict[str, Any]]:
+        return self._read(cypher.PATIENT_FACTS, patient_key=patient_key)
+
+    def mentions_in(self, chunk_ids: list[str], concept_ids: list[str]) -> list[dict[str, str]]:
+        """Which of the concepts these chunks mention, and with what assertion."""
+        return self._read(cypher.MENTIONS_IN_CHUNKS, chunk_ids=chunk_ids, concept_ids=concept_ids)
+
+    def ancestors(self, concept_ids: list[str]) -> dict[str, list[str]]:
+        """Concept id -> its IS_A ancestors (up to four steps)."""
+        return {r["concept_id"]: r["ancestors"] for r in self._read(cypher.ANCESTORS, concept_ids=concept_ids)}
+
     def counts(self) -> dict[str, Any]:
         nodes = {
             label: self._read(cypher.COUNT_BY_LABEL.format(label=label))[0]["n"]
@@ -217,6 +252,25 @@ class BoltGraphStore:
     def delete_everything(self) -> None:
         """Tests only: empty the database."""
         self._write(lambda tx: tx.run(cypher.DELETE_ALL).consume())
+
+
+def _write_patient_tx(tx: ManagedTransaction, write: PatientWrite) -> None:
+    tx.run(cypher.MERGE_PATIENT, **write.patient).consume()
+    tx.run(cypher.CLEAR_PATIENT_FACTS, patient_key=write.patient["patient_key"]).consume()
+    _merge_concepts(tx, write.concepts)
+    tx.run(cypher.MERGE_MAPS_TO, links=write.maps_to).consume()
+    tx.run(cypher.CREATE_PATIENT_FACTS, patient_key=write.patient["patient_key"], facts=write.facts).consume()
+
+
+def _merge_concepts(tx: ManagedTransaction, concepts: list[Concept]) -> None:
+    if not concepts:
+        return
+    tx.run(cypher.MERGE_CONCEPTS, concepts=[
+        {"concept_id": k.concept_id, "name": k.name, "system": k.system, "code": k.code, "kind": k.kind,
+         "synonyms": list(k.synonyms)} for k in concepts
+    ]).consume()
+    pairs = [{"child": k.concept_id, "parent": p} for k in concepts for p in k.parents]
+    tx.run(cypher.MERGE_IS_A, pairs=pairs).consume()
 
 
 def heading_concept_id(heading: str) -> str:
@@ -248,13 +302,7 @@ def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
         for c in write.chunks
     ]
     tx.run(cypher.MERGE_CHUNKS, chunks=chunks).consume()
-    if write.concepts:
-        tx.run(cypher.MERGE_CONCEPTS, concepts=[
-            {"concept_id": k.concept_id, "name": k.name, "system": k.system, "code": k.code, "kind": k.kind,
-             "synonyms": list(k.synonyms)} for k in write.concepts
-        ]).consume()
-        pairs = [{"child": k.concept_id, "parent": p} for k in write.concepts for p in k.parents]
-        tx.run(cypher.MERGE_IS_A, pairs=pairs).consume()
+    _merge_concepts(tx, write.concepts)
     if meta.mesh:
         tx.run(cypher.MERGE_HEADINGS, version_id=write.version_id,
                headings=[{"concept_id": heading_concept_id(h), "name": h} for h in meta.mesh]).consume()

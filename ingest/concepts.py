@@ -18,14 +18,17 @@ def chunk_mentions(nlp: ClinicalNLP, chunks: list[Chunk]) -> tuple[list[Concept]
         counts = Counter((m.concept.concept_id, m.assertion) for m in mentions)
         rows.extend(ChunkMention(chunk.chunk_id, cid, assertion, n) for (cid, assertion), n in counts.items())
         for mention in mentions:
-            _with_ancestors(nlp, mention.concept, concepts)
+            with_ancestors(nlp, mention.concept, concepts)
     return list(concepts.values()), rows
 
 
-def _with_ancestors(nlp: ClinicalNLP, concept: Concept, found: dict[str, Concept]) -> None:
-    while concept.concept_id not in found:
-        found[concept.concept_id] = concept
-        parent = nlp.concept(concept.parents[0]) if concept.parents else None
-        if parent is None:
-            return
-        concept = parent
+def with_ancestors(nlp: ClinicalNLP, concept: Concept, found: dict[str, Concept]) -> None:
+    """The concept and every ancestor, so that each IS_A edge has both ends in the same write
+    (HPO terms can have several parents; an edge to a parent not yet stored would be lost)."""
+    stack = [concept]
+    while stack:
+        current = stack.pop()
+        if current.concept_id in found:
+            continue
+        found[current.concept_id] = current
+        stack.extend(p for p in map(nlp.concept, current.parents) if p is not None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ckg.types import Hit
 from retrieval.faithfulness import Evidence, Verdict, Verifier, overall
@@ -92,6 +92,15 @@ class QuestionConcept:
 
 
 @dataclass
+class PatientUse:
+    """What a patient's record contributed to an answer."""
+
+    patient_key: str
+    facts_used: list[dict[str, Any]]  # the patient facts the cited evidence speaks to
+    conflicts: list[dict[str, Any]]  # cited recommendations that exclude or advise against them
+
+
+@dataclass
 class Answer:
     question: str
     answer: str
@@ -102,6 +111,7 @@ class Answer:
     timings_ms: dict[str, float]
     abstain_reason: str | None = None
     concepts: list[QuestionConcept] = field(default_factory=list)
+    patient: PatientUse | None = None
 
 
 
