@@ -84,8 +84,14 @@ def _population_words(text: str) -> set[str]:
 
 
 def _ancestors(nlp: ClinicalNLP, concept_id: str) -> list[str]:
-    chain, concept = [], nlp.concept(concept_id)
-    while concept is not None and concept.parents:
-        chain.append(concept.parents[0])
-        concept = nlp.concept(concept.parents[0])
-    return chain
+    """Every IS_A ancestor (HPO terms may have several parents)."""
+    found: list[str] = []
+    start = nlp.concept(concept_id)
+    stack = list(start.parents) if start else []
+    while stack:
+        parent = stack.pop()
+        if parent not in found and parent != concept_id:
+            found.append(parent)
+            concept = nlp.concept(parent)
+            stack.extend(concept.parents if concept else ())
+    return found

@@ -42,7 +42,8 @@ def concept_id(code: str) -> str:
 
 def icd_concept(code: str) -> Concept:
     parent = icd.get_parent(code)
-    parents = (concept_id(parent),) if parent and not icd.is_chapter(parent) else ()
+    # A block holding a single category shares its name ("J95"): that is no parent of its own.
+    parents = (concept_id(parent),) if parent and parent != code and not icd.is_chapter(parent) else ()
     return Concept(concept_id(code), icd.get_description(code), SYSTEM, code, "condition", parents=parents)
 
 

@@ -69,6 +69,13 @@ def test_phenotypes_link_to_hpo_where_icd10cm_has_no_phrase(nlp: ClinicalNLP) ->
     assert concept is not None and concept.kind == "phenotype" and "hpo:HP:0000969" in concept.parents
 
 
+def test_no_concept_is_its_own_parent(nlp: ClinicalNLP) -> None:
+    # simple_icd_10_cm names a one-category block like its category ("J95"): not a parent.
+    concepts = [*nlp.lexicon.concepts.values(), *nlp.phenotypes.concepts.values()]
+    assert len(concepts) > 20_000
+    assert [c.concept_id for c in concepts if c.concept_id in c.parents] == []
+
+
 def test_ambiguous_abbreviations_are_not_linked(nlp: ClinicalNLP) -> None:
     mentions = found(nlp, "ALL patients with MI or PE and DM were seen in the ED.")
     assert mentions == {}
