@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.deps import SystemDep
@@ -23,10 +24,13 @@ from ingest.records.fhir import bundle_record
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """
-Grounded clinical decision support. Every answer sentence is a quote from an ingested
-guideline, cited down to the guideline version, section and character span, and checked
-against its citation before it is returned. When the evidence does not address the
-question, the service abstains rather than guess.
+Grounded clinical decision support. Every answer sentence is cited down to the guideline
+version, section and character span, and checked against what it cites before it is
+returned: quoted verbatim (the default, extractive answers) or verified claim by claim
+(numbers, negation, concepts, populations, strength) when an LLM writes the answer.
+Unsupported sentences are removed or marked; when the evidence does not address the
+question, the service abstains rather than guess. De-identified patient records enter
+through a HIPAA Safe Harbor gate and can inform a question (`patient_key`).
 """
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -51,6 +55,12 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     async def ckg_error(_: Request, exc: CkgError) -> JSONResponse:
         log.warning("request failed", extra={"error": type(exc).__name__, "status": exc.http_status})
         return JSONResponse(status_code=exc.http_status, content={"error": type(exc).__name__, "detail": str(exc)})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI would echo the offending input back; in a patient record that may be PHI.
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return JSONResponse(status_code=422, content={"error": "InputError", "detail": problems})
 
     @app.post("/v1/query", response_model=AnswerOut, responses=ERRORS, tags=["query"],
               summary="Answer a clinical question from cited, checked evidence")

@@ -124,26 +124,25 @@ class Answerer:
 
     def answer(self, question: str, hits: list[Hit], retrieve_ms: float) -> Answer:
         t0 = time.perf_counter()
-        draft_ = self.generator.draft(question, hits)
-        drafted = draft_.sentences
+        draft = self.generator.draft(question, hits)
         t1 = time.perf_counter()
         sentences: list[AnswerSentence] = []
         citations: dict[tuple[str, int, int], Citation] = {}
         verdicts: list[Verdict] = []
         removed = 0
-        for draft in drafted:
-            verdict = self.verify(draft)
+        for drafted in draft.sentences:
+            verdict = self.verify(drafted)
             if verdict.verdict == "unsupported" and self.unsupported == "remove":
                 removed += 1
                 continue
-            numbers = [self._citation(citations, cited).n for cited in draft.cites]
+            numbers = [self._citation(citations, cited).n for cited in drafted.cites]
             verdicts.append(verdict)
-            sentences.append(AnswerSentence(draft.text, numbers, verdict.verdict, verdict.score, verdict.reasons))
+            sentences.append(AnswerSentence(drafted.text, numbers, verdict.verdict, verdict.score, verdict.reasons))
         t2 = time.perf_counter()
         timings = {"retrieve": retrieve_ms, "answer": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000}
         verifier = f"{self.verifier.name}+{self.generator.name}"
         if not any(v.verdict != "unsupported" for v in verdicts):
-            reason = self._abstain_reason(hits, draft_)
+            reason = self._abstain_reason(hits, draft)
             return Answer(question, ABSTAIN_MESSAGE, True, [], [], Faithfulness("supported", 0, 0, verifier, removed),
                           timings, reason)
         faith = Faithfulness(overall(verdicts), sum(v.verdict == "supported" for v in verdicts), len(verdicts),

@@ -56,11 +56,19 @@ def quantities(text: str) -> set[Quantity]:
         for raw in (match.group("num"), match.group("num2")):
             if raw is None:
                 continue
-            value = WORD_NUMBERS.get(raw.lower())
-            if value is None:
-                value = float(raw.replace(",", ""))
-            found.add(Quantity(round(value * factor, 9), unit))
+            for value in _values(raw):
+                found.add(Quantity(round(value * factor, 9), unit))
     return found
+
+
+def _values(raw: str) -> list[float]:
+    """"1,500" and "2.5" are one number; "01.04.2000" (a date, a version) is several."""
+    if raw.lower() in WORD_NUMBERS:
+        return [float(WORD_NUMBERS[raw.lower()])]
+    try:
+        return [float(raw.replace(",", ""))]
+    except ValueError:
+        return [float(part) for part in re.split(r"[.,]", raw) if part]
 
 
 def unmatched(claim: str, evidence: str) -> list[Quantity]:

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.system import System, records_ingestor
+from api.system import System, open_graph, records_ingestor
 from ckg import logs
 from ckg.errors import InputError, NotFound
 from ckg.settings import Settings
@@ -43,9 +43,14 @@ def settings(graph_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def system(settings: Settings) -> Iterator[System]:
+    """An empty graph and index: emptied before opening, so that no other module's guideline
+    text (author names, cities) lands in this state directory and muddles the canary."""
+    graph = open_graph(settings)
+    graph.delete_everything()
+    graph.close()
     logs.configure(settings.log_dir, verbose=False)
     system = System.open(settings)
-    system.graph.delete_everything()
+    assert system.index.count == 0
     yield system
     system.close()
 
@@ -140,16 +145,18 @@ def test_canary_no_identifier_reaches_graph_files_logs_or_api(
         bundle = json.loads((RECORDS / "patient-000.json").read_bytes())
         rejected = client.post("/v1/records", json=bundle)
         accepted = client.post("/v1/records", params={"deidentify": "true"}, json=bundle)
+        not_an_object = client.post("/v1/records", json=["999-40-1490"])
         missing = client.post("/v1/records", json={"resourceType": "Bundle", "type": "collection", "entry": [
             {"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Condition", "id": "1",
                                                    "subject": {"reference": "urn:uuid:2"}}}]})
     assert rejected.status_code == 422 and "social security numbers" in rejected.json()["detail"]
     assert accepted.status_code == 200 and accepted.json()["patient_key"] in deidentified.ingested
     assert missing.status_code == 422 and "$.entry[0].resource.subject.reference" in missing.json()["detail"]
+    assert not_an_object.status_code == 422 and "999-40-1490" not in not_an_object.text
     state = " ".join(p.read_bytes().decode("utf-8", "replace") for p in settings.home.rglob("*")
                      if p.is_file() and "graph" not in p.relative_to(settings.home).parts[:1])
     places = {"graph": dump, "state directory": state,
-              "api": rejected.text + accepted.text + missing.text}
+              "api": rejected.text + accepted.text + missing.text + not_an_object.text}
     leaks = {(place, v) for place, text in places.items() for v in values if v in text}
     assert not leaks, sorted(leaks)[:10]
 

@@ -22,3 +22,10 @@ def test_changed_dose_threshold_or_age_is_reported() -> None:
 
 def test_bare_number_matches_the_same_number_with_a_unit() -> None:
     assert unmatched("men aged 65 to 75", "men aged 65 to 75 years") == []
+
+
+def test_dotted_dates_are_read_as_their_parts() -> None:
+    # A real PubMedQA abstract writes dates as 01.04.2000; it once crashed the verifier.
+    assert quantities("between 01.04.2000 and 1,500 patients") == {
+        Quantity(1.0, ""), Quantity(4.0, ""), Quantity(2000.0, ""), Quantity(1500.0, "")}
+    assert unmatched("enrolled on 01.04.2000", "from 01.04.2000 to 31.03.2001") == []
