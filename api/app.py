@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import SystemDep
 from api.schemas import AnswerOut, ErrorOut, HealthOut, QueryRequest, RecordsOut
-from api.system import System, records_ingestor
+from api.system import System
 from ckg import __version__
 from ckg.errors import CkgError, DocumentTooLarge, RecordRejected
 from ckg.settings import Settings, get_settings
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
         if int(request.headers.get("content-length") or 0) > limit:
             raise DocumentTooLarge(f"the bundle is over the {limit}-byte limit", source="request body")
         record = bundle_record(bundle, "request body")
-        report = await run_in_threadpool(records_ingestor(system.settings, system.graph).ingest_bundle, record,
+        report = await run_in_threadpool(system.records.ingest_bundle, record,
                                          deidentify)
         if report.rejected:
             raise RecordRejected(report.rejected[0])

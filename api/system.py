@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 from ckg.errors import InputError
@@ -92,6 +93,10 @@ class System:
 
     def close(self) -> None:
         self.graph.close()
+
+    @cached_property
+    def records(self) -> RecordIngestor:
+        return records_ingestor(self.settings, self.graph)
 
     def ingest(self, documents: list[Document], progress: bool = False) -> IngestReport:
         """Store documents in the graph and the index, then rebuild BM25 over the new chunk set."""

@@ -56,12 +56,17 @@ def graph(graph_server: ServerInfo) -> Iterator[BoltGraphStore]:
     store.close()
 
 
+def settings_at(info: ServerInfo, home: Path, **overrides: object) -> Settings:
+    """Settings pointing at a running graph server, with state under ``home``."""
+    graph = {"uri": info.uri, "user": info.user, "password": info.password, "database": info.database}
+    return Settings(home=home, graph=graph, **overrides)  # type: ignore[arg-type]
+
+
 @pytest.fixture()
 def settings_for(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Settings pointing at a given running server, with state isolated under tmp_path."""
 
     def make(info: ServerInfo, **overrides: object) -> Settings:
-        graph = {"uri": info.uri, "user": info.user, "password": info.password, "database": info.database}
-        return Settings(home=tmp_path / "home", graph=graph, **overrides)  # type: ignore[arg-type]
+        return settings_at(info, tmp_path / "home", **overrides)
 
     return make

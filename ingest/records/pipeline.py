@@ -78,12 +78,10 @@ class RecordIngestor:
         started = time.perf_counter()
         for path in tqdm(record_files(paths), desc="records", unit="file", disable=not progress):
             try:
-                records = read_records(path, self.max_bytes)
+                for record in read_records(path, self.max_bytes):
+                    self._one(record, deidentify, report)
             except InputError as exc:
                 report.rejected.append({"source": str(path), "problem": str(exc)})
-                continue
-            for record in records:
-                self._one(record, deidentify, report)
         report.seconds = time.perf_counter() - started
         return report
 

@@ -10,12 +10,11 @@ import pytest
 
 from api.system import System
 from ckg.errors import InputError
-from ckg.settings import Settings
 from graph.servers import ServerInfo
 from ingest.pipeline import BatchInvalid, parse_files
 from retrieval.vector_index import VectorIndex
 
-from ..conftest import FEDERAL
+from ..conftest import FEDERAL, settings_at
 
 SLICE = ["ngc-10008.html", "ngc-10510.html", "ngc-10192.html"]
 PAD_QUESTION = "Should adults be screened for peripheral artery disease with the ankle-brachial index?"
@@ -35,9 +34,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def system(graph_server: ServerInfo, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     home = tmp_path_factory.mktemp("home")
-    graph = {"uri": graph_server.uri, "user": graph_server.user, "password": graph_server.password,
-             "database": graph_server.database}
-    system = System.open(Settings(home=home, graph=graph))  # type: ignore[arg-type]
+    system = System.open(settings_at(graph_server, home))
     system.graph.delete_everything()
     system.index.remove(list(system.index.chunk_ids()))
     report = system.ingest(parse_files([corpus], system.settings.ingest))

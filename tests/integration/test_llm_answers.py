@@ -17,7 +17,7 @@ from drug_named_entity_recognition import find_drugs
 
 from api.system import System, build_answerer
 from ckg.errors import GeneratorUnavailable
-from ckg.settings import GenerationSettings, Settings
+from ckg.settings import GenerationSettings
 from graph.servers import ServerInfo
 from ingest.pipeline import parse_files
 from retrieval.answer import Answerer
@@ -25,7 +25,7 @@ from retrieval.langchain_retriever import ClinicalKGRetriever
 from retrieval.llm.generator import LLMGenerator
 from retrieval.llm.models import packaged_model
 
-from ..conftest import FEDERAL
+from ..conftest import FEDERAL, settings_at
 
 SLICE = ["ngc-10008.html", "ngc-10510.html", "ngc-10192.html"]
 QUESTIONS = [
@@ -39,10 +39,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory, graph_server: ServerInfo) -> Iterator[System]:
-    home = tmp_path_factory.mktemp("llm-home")
-    graph = {"uri": graph_server.uri, "user": graph_server.user, "password": graph_server.password,
-             "database": graph_server.database}
-    system = System.open(Settings(home=home, graph=graph))  # type: ignore[arg-type]
+    system = System.open(settings_at(graph_server, tmp_path_factory.mktemp("llm-home")))
     system.graph.delete_everything()
     system.index.remove(list(system.index.chunk_ids()))
     system.ingest(parse_files([FEDERAL / name for name in SLICE], system.settings.ingest))

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.system import System, open_graph, records_ingestor
+from api.system import System, open_graph
 from ckg import logs
 from ckg.errors import InputError, NotFound
 from ckg.settings import Settings
@@ -28,7 +28,7 @@ from ingest.records.fhir import bundle_record, read_records
 from ingest.records.phi import DATES, NAMES, PHONE, SSN
 from ingest.records.pipeline import RecordReport
 
-from ..conftest import FEDERAL, SHARED_DATA
+from ..conftest import FEDERAL, SHARED_DATA, settings_at
 
 RECORDS = SHARED_DATA / "records" / "synthea-r4"
 EMPTY_FILES = {"patient-031.json", "patient-034.json"}  # shipped empty in shared/data: rejected as such
@@ -36,9 +36,7 @@ EMPTY_FILES = {"patient-031.json", "patient-034.json"}  # shipped empty in share
 
 @pytest.fixture(scope="module")
 def settings(graph_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    graph = {"uri": graph_server.uri, "user": graph_server.user, "password": graph_server.password,
-             "database": graph_server.database}
-    return Settings(home=tmp_path_factory.mktemp("records-home"), graph=graph)  # type: ignore[arg-type]
+    return settings_at(graph_server, tmp_path_factory.mktemp("records-home"))
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +55,12 @@ def system(settings: Settings) -> Iterator[System]:
 
 @pytest.fixture(scope="module")
 def gated(system: System) -> RecordReport:
-    return records_ingestor(system.settings, system.graph).ingest([RECORDS])
+    return system.records.ingest([RECORDS])
 
 
 @pytest.fixture(scope="module")
 def deidentified(system: System, gated: RecordReport) -> RecordReport:
-    return records_ingestor(system.settings, system.graph).ingest([RECORDS], deidentify=True)
+    return system.records.ingest([RECORDS], deidentify=True)
 
 
 def test_every_bundle_with_identifiers_is_rejected_and_nothing_is_stored(gated: RecordReport, system: System) -> None:
@@ -92,7 +90,7 @@ def test_deidentified_ingest_stores_every_bundle(deidentified: RecordReport, sys
 
 def test_reingest_changes_nothing(deidentified: RecordReport, system: System) -> None:
     before = system.graph.counts()
-    again = records_ingestor(system.settings, system.graph).ingest([RECORDS], deidentify=True)
+    again = system.records.ingest([RECORDS], deidentify=True)
     assert sorted(again.ingested) == sorted(deidentified.ingested)
     assert system.graph.counts() == before
 
@@ -210,7 +208,7 @@ def test_patient_aware_answer_uses_facts_and_flags_an_excluding_recommendation(
             "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006",
                                  "display": "Diabetes mellitus type 2 (disorder)"}]}}},
     ]}
-    report = records_ingestor(system.settings, system.graph).ingest_bundle(bundle_record(bundle, "test"), False)
+    report = system.records.ingest_bundle(bundle_record(bundle, "test"), False)
     assert report.rejected == [] and len(report.ingested) == 1  # clean: passes the gate as it is
     answer = system.ask("Should adults be screened for peripheral artery disease with the ankle-brachial index?",
                         patient_key=report.ingested[0])
