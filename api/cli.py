@@ -15,6 +15,7 @@ import typer
 from ckg import logs
 from ckg.errors import CkgError, GraphUnavailable, InputError
 from ckg.settings import get_settings
+from eval.cli import eval_app
 from ingest.loaders import SUPPORTED_SUFFIXES
 
 app = typer.Typer(help="clinical-kg: grounded, cited and checked answers from clinical guidelines.",
@@ -23,6 +24,7 @@ ingest_app = typer.Typer(help="Add documents to the knowledge graph and the vect
 server_app = typer.Typer(help="The embedded graph server (used when CKG_GRAPH__URI is not set).", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(server_app, name="server")
+app.add_typer(eval_app, name="eval")
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]

@@ -80,7 +80,7 @@ class System:
         graph = open_graph(settings)
         try:
             embedder = get_embedder(settings.embedding)
-            index = VectorIndex.open(settings.index_dir, settings.embedding.model, embedder.dimension)
+            index = VectorIndex.open(settings.index_dir, embedder.name, embedder.dimension)
             reconcile(graph, embedder, index)
         except Exception:
             graph.close()

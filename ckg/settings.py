@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -24,9 +24,15 @@ class GraphSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)  # hashable: one cached embedder per configuration
+
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path")
     batch_size: int = 32
     device: str = "cpu"
+    backend: Literal["torch", "onnx-int8"] = Field(
+        "torch", description="torch: sentence-transformers as published; onnx-int8: ONNX Runtime, int8 weights "
+        "(faster on CPU; see reports/bench/embedding). Changing it requires re-ingesting.")
+    cache_dir: Path = Field(Path.home() / ".cache" / "clinical-kg", description="where exported ONNX models are kept")
 
 
 class IngestSettings(BaseModel):
@@ -54,7 +60,7 @@ class RetrievalSettings(BaseModel):
         "patient resources", "guideline title", "date released", "guideline developer", "adaptation",
         "endorser", "guideline status", "update", "implementation tools", "scope >", "iom ", "rating scheme",
     ]
-    # Calibrated on PubMedQA dev by eval/pubmedqa.py (balanced accuracy 0.883; see README, "Abstention").
+    # Calibrated on PubMedQA dev (balanced accuracy 0.883; `ckg eval abstention`, see README "Abstention").
     abstain_below: float = 0.647
 
 

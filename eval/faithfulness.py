@@ -1,7 +1,4 @@
-"""Faithfulness of the claim verifier, measured on real data.
-
-    python -m eval.faithfulness perturbations --guidelines ../shared/data/guidelines/ngc-dev --sample 300 [--json]
-    python -m eval.faithfulness pubmedqa --corpus .../corpus.jsonl --questions .../dev_questions.jsonl [--json]
+"""Faithfulness suite: the claim verifier, measured on real data (``ckg eval faithfulness``).
 
 perturbations: recommendation sentences from the guidelines, each checked against its own
 paragraph as written (must pass), reworded (must pass) and perturbed six ways (must be flagged);
@@ -12,10 +9,9 @@ other abstract; reports the ROC AUC of the verifier's score.
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +19,7 @@ from ckg.jsonl import read_jsonl
 from ckg.nlp.pipeline import get_nlp
 from ckg.settings import get_settings
 from eval.perturbations import PERTURBATIONS, paraphrase
+from eval.report import Report
 from ingest.discovery import discover
 from ingest.loaders import load_document
 from ingest.loaders.pubmedqa import iter_documents
@@ -84,7 +81,10 @@ def pubmedqa_auc(check: ClaimVerifier, corpus: Path, questions: Path, limit: int
             text = abstracts[pmid]
             scores.append(check.verify(row["long_answer"], [Evidence(pmid, text, 0, 0, len(text))]).score)
             labels.append(label)
-    return {"pairs": len(scores), "roc_auc": round(_roc_auc(np.array(scores), np.array(labels)), 4)}
+    by_label = {"own abstract": [s for s, y in zip(scores, labels, strict=True) if y],
+                "most similar other": [s for s, y in zip(scores, labels, strict=True) if not y]}
+    return {"pairs": len(scores), "roc_auc": round(_roc_auc(np.array(scores), np.array(labels)), 4),
+            "scores": {k: [round(x, 4) for x in v] for k, v in by_label.items()}}
 
 
 def _roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -94,26 +94,21 @@ def _roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(wins / (len(pos) * len(neg)))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="suite", required=True)
-    p = sub.add_parser("perturbations")
-    p.add_argument("--guidelines", type=Path, required=True)
-    p.add_argument("--sample", type=int, default=300)
-    q = sub.add_parser("pubmedqa")
-    q.add_argument("--corpus", type=Path, required=True)
-    q.add_argument("--questions", type=Path, required=True)
-    q.add_argument("--limit", type=int, default=None)
-    for s in (p, q):
-        s.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    check = verifier()
-    if args.suite == "perturbations":
-        result = perturbation_rates(check, recommendation_cases(args.guidelines, args.sample))
-    else:
-        result = pubmedqa_auc(check, args.corpus, args.questions, args.limit)
-    print(json.dumps(result, indent=None if args.json else 2))
-
-
-if __name__ == "__main__":
-    main()
+def add_to_report(report: Report, perturbations: dict[str, Any] | None, auc: dict[str, Any] | None) -> None:
+    if perturbations:
+        report.heading("Perturbations of real recommendation sentences")
+        detection = perturbations["detection"]
+        report.text(f"{perturbations['sentences']} sentences, each checked against its own paragraph: the "
+                    "perturbed variants must be flagged, the sentence as written and a paraphrase must pass. "
+                    f"False alarms: **{perturbations['false_alarm']['rate']:.3f}** "
+                    f"(n={perturbations['false_alarm']['n']}).")
+        report.table(detection, "perturbation")
+        report.bars("perturbation-detection", "Detection rate per perturbation",
+                    {"detected": {k: v["rate"] for k, v in detection.items()},
+                     "false alarm (faithful)": {"faithful": perturbations["false_alarm"]["rate"]}})
+    if auc:
+        report.heading("PubMedQA long answers")
+        report.text(f"Each long answer against its own abstract (label 1) and the most similar other abstract "
+                    f"(label 0): ROC AUC **{auc['roc_auc']:.3f}** on {auc['pairs']} pairs.")
+        report.histogram("pubmedqa-verifier-scores", "Verifier score: own abstract vs most similar other",
+                         auc["scores"], "verifier score")

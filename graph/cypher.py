@@ -115,8 +115,8 @@ MERGE (n)-[:SUPPORTED_BY]->(c)
 """
 
 RECOMMENDATIONS_OF_CHUNKS = """
-UNWIND $chunk_ids AS id
-MATCH (n:Recommendation)-[:SUPPORTED_BY]->(c:Chunk {chunk_id: id})
+MATCH (c:Chunk) WHERE c.chunk_id IN $chunk_ids
+MATCH (c)<-[:SUPPORTED_BY]-(n:Recommendation)
 RETURN c.chunk_id AS chunk_id, n.rec_id AS rec_id, n.char_start AS char_start, n.char_end AS char_end,
        n.label AS label, n.scheme AS scheme, n.direction AS direction, n.strength AS strength,
        n.certainty AS certainty
@@ -129,14 +129,15 @@ RETURN DISTINCT n.concept_id AS concept_id
 """
 
 CHUNKS_MENTIONING = """
-MATCH (k:Concept)<-[m:MENTIONS]-(c:Chunk)<-[:HAS_CHUNK]-(:Section)<-[:HAS_SECTION]-(:GuidelineVersion {current: true})
-WHERE k.concept_id IN $concept_ids AND m.assertion <> 'negated'
+MATCH (k:Concept) WHERE k.concept_id IN $concept_ids
+MATCH (k)<-[m:MENTIONS]-(c:Chunk)<-[:HAS_CHUNK]-(:Section)<-[:HAS_SECTION]-(:GuidelineVersion {current: true})
+WHERE m.assertion <> 'negated'
 RETURN c.chunk_id AS chunk_id, collect(DISTINCT k.concept_id) AS concepts
 """
 
 CHUNKS_INDEXED_AS = """
-MATCH (k:Concept)<-[:INDEXED_AS]-(:GuidelineVersion {current: true})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
-WHERE k.concept_id IN $concept_ids
+MATCH (k:Concept) WHERE k.concept_id IN $concept_ids
+MATCH (k)<-[:INDEXED_AS]-(:GuidelineVersion {current: true})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
 RETURN c.chunk_id AS chunk_id, collect(DISTINCT k.concept_id) AS concepts
 """
 
@@ -157,9 +158,11 @@ MATCH (:Concept {concept_id: id})<-[m:MENTIONS]-(:Chunk)
 RETURN id AS concept_id, count(m) AS chunks
 """
 
+# Reads anchor on the indexed node first: ArcadeDB plans a pattern left to right, and starting
+# from (:Guideline) made a 50-chunk provenance lookup take 1.4 s instead of 16 ms.
 PROVENANCE = """
-UNWIND $chunk_ids AS id
-MATCH (g:Guideline)-[:HAS_VERSION]->(v:GuidelineVersion)-[:HAS_SECTION]->(s:Section)-[:HAS_CHUNK]->(c:Chunk {chunk_id: id})
+MATCH (c:Chunk) WHERE c.chunk_id IN $chunk_ids
+MATCH (c)<-[:HAS_CHUNK]-(s:Section)<-[:HAS_SECTION]-(v:GuidelineVersion)<-[:HAS_VERSION]-(g:Guideline)
 RETURN c.chunk_id AS chunk_id, g.guideline_id AS guideline_id, v.version_id AS version_id,
        g.title AS title, s.path AS section, c.char_start AS char_start, c.char_end AS char_end,
        c.text AS text
@@ -188,8 +191,8 @@ RETURN c.chunk_id AS chunk_id, c.text AS text, c.header AS header
 """
 
 GUIDELINE_OF_CHUNKS = """
-UNWIND $chunk_ids AS id
-MATCH (g:Guideline)-[:HAS_VERSION]->(:GuidelineVersion)-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk {chunk_id: id})
+MATCH (c:Chunk) WHERE c.chunk_id IN $chunk_ids
+MATCH (c)<-[:HAS_CHUNK]-(:Section)<-[:HAS_SECTION]-(:GuidelineVersion)<-[:HAS_VERSION]-(g:Guideline)
 RETURN c.chunk_id AS chunk_id, g.guideline_id AS guideline_id
 """
 

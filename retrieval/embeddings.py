@@ -86,10 +86,16 @@ class SentenceTransformerEmbedder:
 
 
 @lru_cache(maxsize=4)
-def _cached(model: str, batch_size: int, device: str) -> SentenceTransformerEmbedder:
-    log.info("loading embedding model", extra={"model": model})
-    return SentenceTransformerEmbedder(model, batch_size, device)
+def _cached(settings: EmbeddingSettings) -> Embedder:
+    log.info("loading embedding model", extra={"model": settings.model, "backend": settings.backend})
+    if settings.backend == "onnx-int8":
+        from retrieval.onnx_embedder import OnnxInt8Embedder
+
+        path = resolve_model_path(settings.model)
+        return OnnxInt8Embedder(settings.model, path, settings.cache_dir, settings.batch_size)
+    return SentenceTransformerEmbedder(settings.model, settings.batch_size, settings.device)
 
 
 def get_embedder(settings: EmbeddingSettings) -> Embedder:
-    return _cached(settings.model, settings.batch_size, settings.device)
+    """One embedder per configuration; its ``name`` says model and backend (the index records it)."""
+    return _cached(settings)

@@ -60,15 +60,18 @@ class HybridRetriever:
         return rank_chunks(self.graph.chunks_mentioning(sorted(weights)), weights, k)
 
     def retrieve(
-        self, question: str, top_k: int, exclude_guidelines: Collection[str] = (), mentions: list[Mention] | None = None
+        self, question: str, top_k: int, exclude_guidelines: Collection[str] = (),
+        mentions: list[Mention] | None = None, channels: Collection[str] | None = None,
     ) -> list[Hit]:
-        """Top hits with provenance. ``exclude_guidelines`` hides documents (used to test abstention)."""
+        """Top hits with provenance. ``exclude_guidelines`` hides documents (used to test abstention);
+        ``channels`` overrides the configured channels (used to evaluate each one alone)."""
+        channels = self.channels if channels is None else channels
         rankings: dict[str, list[str]] = {}
-        if "dense" in self.channels:
+        if "dense" in channels:
             rankings["dense"] = self.dense(question, self.candidates)
-        if "bm25" in self.channels:
+        if "bm25" in channels:
             rankings["bm25"] = self.bm25(question, self.candidates)
-        if "graph" in self.channels:
+        if "graph" in channels:
             found = mentions if mentions is not None else self.question_concepts(question)
             rankings["graph"] = self.by_concepts(found, self.candidates)
         fused = reciprocal_rank_fusion(rankings, self.rrf_k, self.channel_weights)

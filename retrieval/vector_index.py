@@ -123,6 +123,12 @@ class VectorIndex:
     def entries(self) -> list[IndexedChunk]:
         return list(self._by_int.values())
 
+    def matrix(self) -> tuple[list[str], np.ndarray]:
+        """Every chunk id with its stored vector, in one matrix (benchmarks compare backends on it)."""
+        ints = np.fromiter(self._by_int, dtype=np.int64, count=len(self._by_int))
+        vectors = self._faiss.reconstruct_batch(ints) if len(ints) else np.zeros((0, self.dimension), np.float32)
+        return [self._by_int[int(i)].chunk_id for i in ints], np.asarray(vectors, dtype=np.float32)
+
     def add(self, chunks: Sequence[IndexedChunk], vectors: np.ndarray) -> None:
         if vectors.shape != (len(chunks), self.dimension):
             raise ValueError(f"expected {len(chunks)}x{self.dimension} vectors, got {vectors.shape}")

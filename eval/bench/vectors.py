@@ -1,0 +1,90 @@
+"""The vector index at scale: which FAISS index type for which corpus size.
+
+Corpora of 100k and 1M vectors are grown from the real chunk vectors in CKG_HOME (each a real
+vector plus Gaussian noise of norm ~0.5, renormalised: clustered like real text, unlike uniform
+random vectors); queries are real questions. For each index type: build time, memory (the
+serialised index), p50/p95 latency of one query for the retriever's 50 candidates, and recall@10
+against exact search over the same vectors.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import faiss
+import numpy as np
+
+from eval.metrics import percentiles
+from eval.report import Report
+
+K = 50  # candidates the retriever asks each channel for
+NOISE_NORM = 0.5
+
+
+def index_types(n: int) -> dict[str, str]:
+    """FAISS factory strings to compare at size n (IVF lists ~4*sqrt(n), as FAISS's guidelines advise)."""
+    lists = 1 << round(math.log2(4 * math.sqrt(n)))
+    return {"Flat (exact)": "IDMap2,Flat", "HNSW32": "HNSW32,Flat", f"IVF{lists},Flat": f"IVF{lists},Flat"}
+
+
+def grow(base: np.ndarray, n: int, seed: int = 7) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    picks = base[rng.integers(0, len(base), n)]
+    noisy = picks + rng.normal(0, NOISE_NORM / math.sqrt(base.shape[1]), picks.shape).astype(np.float32)
+    return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+
+
+def measure(vectors: np.ndarray, queries: np.ndarray) -> dict[str, dict[str, float]]:
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    _, truth = exact.search(queries, 10)
+    results = {}
+    for name, factory in index_types(len(vectors)).items():
+        index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+        started = time.perf_counter()
+        if not index.is_trained:
+            index.train(vectors[np.random.default_rng(1).choice(len(vectors), min(len(vectors), 100_000), False)])
+        if factory.startswith("IDMap"):
+            index.add_with_ids(vectors, np.arange(len(vectors), dtype=np.int64))
+        else:
+            index.add(vectors)
+        build_s = time.perf_counter() - started
+        _tune(index)
+        latencies, found = [], []
+        for q in queries:
+            t = time.perf_counter()
+            _, ids = index.search(q[None, :], K)
+            latencies.append((time.perf_counter() - t) * 1000)
+            found.append(ids[0][:10])
+        recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
+        results[name] = {"build_s": round(build_s, 1), "memory_mb": round(len(faiss.serialize_index(index)) / 1e6, 1),
+                         **percentiles(latencies), "recall@10_vs_exact": round(float(recall), 4)}
+    return results
+
+
+def _tune(index: faiss.Index) -> None:
+    """Search-time knobs at values that keep recall high: HNSW efSearch 128, IVF nprobe 32."""
+    if isinstance(index, faiss.IndexHNSW):
+        index.hnsw.efSearch = 128
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None:
+        ivf.nprobe = 32
+
+
+def run(base: np.ndarray, queries: np.ndarray, sizes: list[int]) -> dict[str, object]:
+    faiss.omp_set_num_threads(max(1, faiss.omp_get_max_threads()))
+    return {"base_vectors": len(base), "queries": len(queries),
+            "sizes": {str(n): measure(grow(base, n), queries) for n in sizes}}
+
+
+def add_to_report(report: Report, result: dict[str, object]) -> None:
+    sizes = result["sizes"]
+    assert isinstance(sizes, dict)
+    report.text(f"Grown from {result['base_vectors']} real chunk vectors; {result['queries']} real questions; "
+                f"k={K} per search, recall@10 against exact search on the same vectors.")
+    for n, rows in sizes.items():
+        report.heading(f"{int(n):,} vectors")
+        report.table(rows, "index")
+        report.bars(f"vectors-{n}", f"{int(n):,} vectors: search latency (ms)",
+                    {p: {k: v[f"{p}_ms"] for k, v in rows.items()} for p in ("p50", "p95")}, "ms")

@@ -1,0 +1,226 @@
+"""`ckg eval SUITE`: measure the system on real data and write a report.
+
+Every suite takes its data as arguments, so it runs unchanged on other data sets of the same
+formats; it ingests that corpus into CKG_HOME first (a no-op when it is already there), writes
+``report.md`` + ``metrics.json`` + PNG plots to ``--out`` and prints the metrics
+(``--json``: one JSON object on stdout).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ckg.settings import get_settings
+from eval.datasets import GUIDELINE_FIELDS
+
+eval_app = typer.Typer(help="Measure retrieval, answers, abstention and faithfulness on real data; write reports.",
+                       no_args_is_help=True)
+
+Corpus = Annotated[Path | None, typer.Option(help="PubMedQA-format corpus.jsonl (pmid, contexts).")]
+Questions = Annotated[Path | None, typer.Option(help="PubMedQA-format questions.jsonl (question, gold_pmid).")]
+Guidelines = Annotated[Path | None, typer.Option(help="Guideline folder with index.jsonl (id, objective, ...).")]
+Limit = Annotated[int | None, typer.Option(help="Only the first N questions (or guidelines).")]
+Out = Annotated[Path | None, typer.Option(help="Report folder (default: reports/<suite>).")]
+Fields = Annotated[str, typer.Option(help="index.jsonl fields used as queries, comma-separated.")]
+DEFAULT_FIELDS = ",".join(GUIDELINE_FIELDS)
+AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")]
+
+
+@contextmanager
+def _system() -> Iterator[Any]:
+    from api.system import System
+
+    system = System.open(get_settings())
+    try:
+        yield system
+    finally:
+        system.close()
+
+
+def _pubmedqa(corpus: Path | None, questions: Path | None, limit: int | None, required: bool = True) -> Any:
+    from eval.datasets import pubmedqa
+
+    if corpus is None or questions is None:
+        if required:
+            raise typer.BadParameter("give both --corpus and --questions")
+        return None
+    return pubmedqa(corpus, questions, limit)
+
+
+def _ingest(system: Any, dataset: Any) -> None:
+    system.ingest(dataset.documents, progress=sys.stderr.isatty())
+
+
+def _finish(report: Any, out: Path | None, as_json: bool) -> None:
+    folder = report.save(out or Path("reports") / report.suite)
+    if as_json:
+        typer.echo(json.dumps(report.metrics))
+    else:
+        typer.echo(json.dumps(report.metrics, indent=2)[:4000])
+        typer.echo(f"report: {folder}")
+
+
+def _report(suite: str, title: str) -> Any:
+    from eval.report import Report
+
+    return Report(suite, title, "ckg " + shlex.join(sys.argv[1:]))
+
+
+@eval_app.command()
+def retrieval(corpus: Corpus = None, questions: Questions = None, guidelines: Guidelines = None,
+              fields: Fields = DEFAULT_FIELDS,
+              limit: Limit = None, out: Out = None, as_json: AsJson = False) -> None:
+    """Question -> gold document: our channels, our fused pipeline and the stock LangChain stack, same run."""
+    from eval import retrieval as suite
+    from eval.datasets import guidelines as guideline_set
+
+    report = _report("retrieval", "Retrieval: question → gold document")
+    report.text(suite.__doc__.split("\n\n", 1)[1].strip() if suite.__doc__ else "")
+    with _system() as system:
+        datasets = [d for d in (_pubmedqa(corpus, questions, limit, required=False),) if d]
+        if guidelines:
+            datasets.append(guideline_set(guidelines, system.settings.ingest, tuple(fields.split(",")), limit))
+        if not datasets:
+            raise typer.BadParameter("give --corpus and --questions, or --guidelines, or both")
+        for dataset in datasets:
+            _ingest(system, dataset)
+            results = suite.evaluate(system, dataset, system.settings.home / "eval-cache")
+            report.metrics[dataset.name] = results
+            suite.add_to_report(report, dataset, results)
+    _finish(report, out, as_json)
+
+
+@eval_app.command()
+def answers(corpus: Corpus = None, questions: Questions = None, limit: Limit = None, out: Out = None,
+            as_json: AsJson = False) -> None:
+    """Full answers: faithfulness, citation precision and recall, abstention, latency per stage."""
+    from eval import answers as suite
+
+    dataset = _pubmedqa(corpus, questions, limit)
+    report = _report("answers", "Answers: faithfulness, citations, latency")
+    report.text(suite.__doc__.split("\n\n", 1)[1].strip() if suite.__doc__ else "")
+    with _system() as system:
+        _ingest(system, dataset)
+        report.metrics[dataset.name] = result = suite.evaluate(system, dataset)
+        suite.add_to_report(report, dataset, result)
+    _finish(report, out, as_json)
+
+
+@eval_app.command()
+def abstention(corpus: Corpus = None, questions: Questions = None, limit: Limit = None, out: Out = None,
+               as_json: AsJson = False) -> None:
+    """Answer when the gold document is indexed; abstain when it is hidden."""
+    from eval import abstention as suite
+
+    dataset = _pubmedqa(corpus, questions, limit)
+    report = _report("abstention", "Abstention: answer only what the corpus supports")
+    report.text(suite.__doc__.split("\n\n", 1)[1].strip() if suite.__doc__ else "")
+    with _system() as system:
+        _ingest(system, dataset)
+        report.metrics[dataset.name] = result = suite.evaluate(system, dataset)
+        suite.add_to_report(report, dataset, result)
+    _finish(report, out, as_json)
+
+
+@eval_app.command()
+def faithfulness(guidelines: Guidelines = None,
+                 sample: Annotated[int, typer.Option(help="Recommendation sentences to perturb.")] = 300,
+                 corpus: Corpus = None, questions: Questions = None, limit: Limit = None, out: Out = None,
+                 as_json: AsJson = False) -> None:
+    """The claim verifier: detection and false alarms on perturbations; ROC AUC on PubMedQA long answers."""
+    from eval import faithfulness as suite
+
+    if guidelines is None and (corpus is None or questions is None):
+        raise typer.BadParameter("give --guidelines (perturbations), or --corpus and --questions (ROC AUC), or both")
+    report = _report("faithfulness", "Faithfulness: does the verifier catch what is not in the evidence?")
+    check = suite.verifier()
+    perturbed = suite.perturbation_rates(check, suite.recommendation_cases(guidelines, sample)) if guidelines else None
+    auc = suite.pubmedqa_auc(check, corpus, questions, limit) if corpus and questions else None
+    report.metrics |= {"perturbations": perturbed, "pubmedqa": auc}
+    suite.add_to_report(report, perturbed, auc)
+    _finish(report, out, as_json)
+
+
+bench_app = typer.Typer(help="Benchmarks: speed and memory, with ratios measured in one run.", no_args_is_help=True)
+eval_app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("ingest")
+def bench_ingest(guidelines: Annotated[Path, typer.Option(help="Guideline folder to ingest.")],
+                 limit: Annotated[int | None, typer.Option(help="Only the first N files.")] = None,
+                 out: Out = None, as_json: AsJson = False) -> None:
+    """End-to-end ingestion beside bare embedding of the same chunks, in a fresh state directory."""
+    from eval.bench import ingest as bench
+
+    report = _report("bench/ingest", "Benchmark: ingestion throughput against the embedding floor")
+    report.text(bench.__doc__.split("\n\n", 1)[1].strip() if bench.__doc__ else "")
+    report.metrics["result"] = result = bench.run(get_settings(), guidelines, limit)
+    bench.add_to_report(report, result)
+    _finish(report, out, as_json)
+
+
+@bench_app.command("embedding")
+def bench_embedding(corpus: Corpus = None, questions: Questions = None, limit: Limit = None,
+                    out: Out = None, as_json: AsJson = False) -> None:
+    """torch against ONNX int8: encoding speed and retrieval quality on the corpus in CKG_HOME."""
+    from eval.bench import embedding as bench
+
+    dataset = _pubmedqa(corpus, questions, limit)
+    report = _report("bench/embedding", "Benchmark: embedding backends, speed and retrieval quality")
+    report.text(bench.__doc__.split("\n\n", 1)[1].strip() if bench.__doc__ else "")
+    with _system() as system:
+        _ingest(system, dataset)
+        report.metrics["result"] = result = bench.run(system, dataset)
+    bench.add_to_report(report, result)
+    _finish(report, out, as_json)
+
+
+@bench_app.command("vectors")
+def bench_vectors(questions: Questions = None,
+                  sizes: Annotated[str, typer.Option(help="Corpus sizes, comma-separated.")] = "100000,1000000",
+                  limit: Annotated[int, typer.Option(help="Questions used as queries.")] = 200,
+                  out: Out = None, as_json: AsJson = False) -> None:
+    """FAISS index types at 100k and 1M vectors grown from the real ones in CKG_HOME."""
+    from ckg.jsonl import read_jsonl
+    from eval.bench import vectors as bench
+
+    if questions is None:
+        raise typer.BadParameter("give --questions (a JSONL file with a 'question' field)")
+    report = _report("bench/vectors", "Benchmark: the vector index at 100k and 1M vectors")
+    report.text(bench.__doc__.split("\n\n", 1)[1].strip() if bench.__doc__ else "")
+    with _system() as system:
+        _, base = system.index.matrix()
+        texts = [str(row["question"]) for _, row in read_jsonl(questions)][:limit]
+        queries = system.embedder.embed(texts)
+    report.metrics["result"] = result = bench.run(base, queries, [int(s) for s in sizes.split(",")])
+    bench.add_to_report(report, result)
+    _finish(report, out, as_json)
+
+
+@bench_app.command("memory")
+def bench_memory(guidelines: Annotated[Path, typer.Option(help="Guideline folder: its objectives are the questions.")],
+                 limit: Annotated[int, typer.Option(help="Questions to send.")] = 50,
+                 out: Out = None, as_json: AsJson = False) -> None:
+    """Peak RSS of `ckg serve` with the corpus in CKG_HOME loaded, while answering questions."""
+    from ckg.jsonl import read_jsonl
+    from eval.bench import memory as bench
+
+    settings = get_settings()
+    with _system() as system:
+        status = system.status()
+    corpus = {"vectors": status["index"]["vectors"], "graph": status["graph"]["engine"]}
+    questions = [str(r["objective"]) for _, r in read_jsonl(guidelines / "index.jsonl") if r.get("objective")][:limit]
+    report = _report("bench/memory", "Benchmark: API server memory with the corpus loaded")
+    report.text(bench.__doc__.split("\n\n", 1)[1].strip() if bench.__doc__ else "")
+    report.metrics["result"] = result = bench.run(settings.home, questions)
+    report.metrics["corpus"] = corpus
+    bench.add_to_report(report, result, corpus)
+    _finish(report, out, as_json)
