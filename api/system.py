@@ -120,7 +120,7 @@ class System:
         mentions = self.retriever.question_concepts(question)
         patient = PatientContext.load(self.graph, patient_key) if patient_key else None
         context = patient.mentions(get_nlp()) if patient else []
-        hits = self.evidence(question, top_k, exclude_guidelines, mentions + context)
+        hits = self.evidence(question, top_k, exclude_guidelines, mentions, context)
         retrieve_ms = (time.perf_counter() - started) * 1000
         answer = self.answerer.answer(question, hits, retrieve_ms)
         self._attach_grades(answer)
@@ -146,11 +146,11 @@ class System:
 
     def evidence(
         self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = (),
-        mentions: list[Mention] | None = None,
+        mentions: list[Mention] | None = None, patient: list[Mention] | None = None,
     ) -> list[Hit]:
         """Fused hits plus the recommendation sections of the top guidelines (graph expansion)."""
         k = top_k or self.settings.retrieval.top_k
-        hits = self.retriever.retrieve(question, k, exclude_guidelines, mentions)
+        hits = self.retriever.retrieve(question, k, exclude_guidelines, mentions, patient=patient)
         return hits + self.retriever.expand_to_recommendations(hits)
 
     def status(self) -> dict[str, Any]:

@@ -49,8 +49,10 @@ class RetrievalSettings(BaseModel):
     # chunk of an abstract shares its MeSH headings), and on PubMedQA dev it costs rank-1 recall
     # at any weight (0.976 -> 0.962 at 0.1, 0.948 at 0.3, 0.888 at 1.0; recall@5 unchanged);
     # on NGC objectives it changes nothing. It stays, lightly weighted, to carry patient context.
-    # Measured by eval/channel_weights.py.
-    channel_weights: dict[str, float] = {"dense": 1.0, "bm25": 1.0, "graph": 0.1}
+    # dense/bm25/graph measured by eval/channel_weights.py. "patient" (a patient's concepts, only with
+    # --patient) at 0.5 can reorder the chunks the question retrieves but never outrank one of them
+    # with a chunk only the patient's record points to: 0.5/(k+1) < 1/(k+candidates).
+    channel_weights: dict[str, float] = {"dense": 1.0, "bm25": 1.0, "graph": 0.1, "patient": 0.5}
     answer_sentences: int = 3
     # Sections that describe a document (references, authorship, availability) rather than
     # give clinical evidence: retrieved for context, never quoted as an answer.

@@ -62,9 +62,12 @@ class HybridRetriever:
     def retrieve(
         self, question: str, top_k: int, exclude_guidelines: Collection[str] = (),
         mentions: list[Mention] | None = None, channels: Collection[str] | None = None,
+        patient: list[Mention] | None = None,
     ) -> list[Hit]:
         """Top hits with provenance. ``exclude_guidelines`` hides documents (used to test abstention);
-        ``channels`` overrides the configured channels (used to evaluate each one alone)."""
+        ``channels`` overrides the configured channels (used to evaluate each one alone);
+        ``patient``: a patient's concepts, ranked as a channel of their own (weight "patient") that
+        lifts the chunks about this patient among those the question retrieves."""
         channels = self.channels if channels is None else channels
         rankings: dict[str, list[str]] = {}
         if "dense" in channels:
@@ -74,6 +77,8 @@ class HybridRetriever:
         if "graph" in channels:
             found = mentions if mentions is not None else self.question_concepts(question)
             rankings["graph"] = self.by_concepts(found, self.candidates)
+        if patient:
+            rankings["patient"] = self.by_concepts(patient, self.candidates)
         fused = reciprocal_rank_fusion(rankings, self.rrf_k, self.channel_weights)
         pool = fused[: top_k * 4 if exclude_guidelines else top_k]
         provenance = self.graph.provenance([h.chunk_id for h in pool])

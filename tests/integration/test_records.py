@@ -20,6 +20,7 @@ from api.app import create_app
 from api.system import System, open_graph
 from ckg import logs
 from ckg.errors import InputError, NotFound
+from ckg.nlp.pipeline import get_nlp
 from ckg.settings import Settings
 from graph.servers import ServerInfo
 from graph.store import BoltGraphStore
@@ -27,6 +28,7 @@ from ingest.pipeline import parse_files
 from ingest.records.fhir import bundle_record, read_records
 from ingest.records.phi import DATES, NAMES, PHONE, SSN
 from ingest.records.pipeline import RecordReport
+from retrieval.patient_context import PatientContext
 
 from ..conftest import FEDERAL, SHARED_DATA, settings_at
 
@@ -219,3 +221,24 @@ def test_patient_aware_answer_uses_facts_and_flags_an_excluding_recommendation(
     assert "excludes patients with" in conflict["reason"]
     with pytest.raises(NotFound):
         system.ask("Should adults be screened for peripheral artery disease?", patient_key="no-such-patient")
+
+
+def test_patient_channel_lifts_chunks_about_the_patient_among_what_the_question_retrieves(
+    system: System, deidentified: RecordReport
+) -> None:
+    system.ingest(parse_files([FEDERAL / "ngc-10008.html", FEDERAL / "ngc-10853.html"], system.settings.ingest))
+    question = "Which adults should be screened for abnormal blood glucose and type 2 diabetes?"
+    r = system.retriever
+    plain = [h.chunk_id for h in r.retrieve(question, 50)]
+    for key in deidentified.ingested:  # a Synthea patient with a problem this evidence speaks to
+        patient = PatientContext.load(system.graph, key).mentions(get_nlp())
+        rows = system.graph.mentions_in(plain[:10], [m.concept.concept_id for m in patient])
+        about_patient = {row["chunk_id"] for row in rows if row["assertion"] != "negated"} - {plain[0]}
+        if about_patient:
+            break
+    else:
+        pytest.fail("no Synthea patient has a problem that the top evidence for the question mentions")
+    lifted = [h.chunk_id for h in r.retrieve(question, 10, patient=patient)]
+    assert set(lifted) <= set(plain), "the patient's record alone never brings in a chunk"
+    moved = [c for c in about_patient if c in lifted and lifted.index(c) < plain.index(c)]
+    assert moved, "chunks about the patient's problems rank higher with the patient than without"
