@@ -60,13 +60,16 @@ def _relevance_gate(system: System) -> ExtractiveGenerator:
 
 def add_to_report(report: Report, dataset: Dataset, result: dict[str, object]) -> None:
     report.heading(dataset.name)
-    hidden = {"relevance", "relevance_median", "best_threshold_on_this_set"}
-    shown = {k: v for k, v in result.items() if k not in hidden}
     best = result["best_threshold_on_this_set"]
     assert isinstance(best, dict)
-    report.table({"at the configured threshold": shown,
-                  "best threshold on this set": {"configured_threshold": best["threshold"],
-                                                 "balanced_accuracy": best["balanced_accuracy"]}}, "")
+    report.text(f"{result['questions']} questions, each asked with its abstract indexed and hidden.")
+    report.table({
+        "configured": {"threshold": result["configured_threshold"],
+                       "answerable answered": result["answerable_answered"],
+                       "unanswerable abstained": result["unanswerable_abstained"],
+                       "balanced accuracy": result["balanced_accuracy"]},
+        "best on this set": {"threshold": best["threshold"], "balanced accuracy": best["balanced_accuracy"]},
+    }, "")
     relevance = result["relevance"]
     assert isinstance(relevance, dict)
     report.histogram("abstention-relevance", "Best evidence relevance: answerable vs own abstract hidden",

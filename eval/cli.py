@@ -224,3 +224,11 @@ def bench_memory(guidelines: Annotated[Path, typer.Option(help="Guideline folder
     report.metrics["corpus"] = corpus
     bench.add_to_report(report, result, corpus)
     _finish(report, out, as_json)
+
+
+@eval_app.command()
+def summary(folder: Annotated[Path, typer.Argument(help="Reports folder.")] = Path("reports")) -> None:
+    """Rewrite FOLDER/README.md: the headline figures of every report in it, linked."""
+    from eval.summary import write
+
+    typer.echo(f"summary: {write(folder)}")

@@ -49,3 +49,20 @@ def test_index_types_scale_ivf_lists_with_size_and_grown_vectors_stay_normalised
     assert grown.shape == (50, 4)
     assert np.allclose(np.linalg.norm(grown, axis=1), 1.0, atol=1e-5)
     assert (grown @ base.T).max(axis=1).min() > 0.5  # each stays near the real vector it grew from
+
+
+def test_summary_indexes_every_report_in_suite_order(tmp_path: Path) -> None:
+    from eval.summary import write
+
+    scores = {"recall@1": 0.9, "recall@5": 1.0, "mrr@10": 0.95, "ndcg@10": 0.96, "p50_ms": 12.0, "p95_ms": 20.0}
+    retrieval = {"suite": "retrieval", "command": "c", "Set": {"question": {"queries": 2, "retrievers": {
+        "ours (fused)": scores, "langchain ensemble": {**scores, "recall@1": 0.5}}}}}
+    abstention = {"suite": "abstention", "command": "c", "Set": {
+        "configured_threshold": 0.6, "answerable_answered": 0.8, "unanswerable_abstained": 0.9, "balanced_accuracy": 0.85}}
+    for name, metrics in (("z-retrieval", retrieval), ("a-abstention", abstention)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.json").write_text(json.dumps(metrics))
+    text = write(tmp_path).read_text()
+    assert text.index("## retrieval") < text.index("## abstention")  # suite order, not folder order
+    assert "[z-retrieval/report.md](z-retrieval/report.md)" in text
+    assert "| **langchain ensemble** | 0.500 | 1.000 |" in text and "| **Set** | 0.600 | 0.800 | 0.900 | 0.850 |" in text
