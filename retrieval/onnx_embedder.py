@@ -38,6 +38,8 @@ class OnnxInt8Embedder:
             export_int8(model_path, onnx_file)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # warnings about unused initialisers are noise
+        # Busy-waiting worker threads starve everything else on a small shared CPU (graph server, API).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]
         self.dimension = int(self._session.get_outputs()[0].shape[-1])
@@ -46,9 +48,13 @@ class OnnxInt8Embedder:
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         from tqdm import tqdm
 
-        batches = range(0, len(texts), self._batch_size)
-        out = [self._embed_batch(list(texts[i : i + self._batch_size])) for i in tqdm(batches, disable=not progress)]
-        return np.vstack(out) if out else np.zeros((0, self.dimension), dtype=np.float32)
+        # Longest first, as sentence-transformers does: batches of similar length waste no padding.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [order[i : i + self._batch_size] for i in range(0, len(order), self._batch_size)]
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for batch in tqdm(batches, disable=not progress):
+            vectors[batch] = self._embed_batch([texts[i] for i in batch])
+        return vectors
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         encoded = self._tokenizer(texts, padding=True, truncation=True, max_length=self._window, return_tensors="np")

@@ -46,7 +46,7 @@ def run(system: System, dataset: Dataset, speed_sample: int = 256) -> dict[str, 
                  for d, b in zip(dense, bm25, strict=True)]
         quality[f"{name} dense"] = ranking_metrics([_documents(r, owner) for r in dense], golds)
         quality[f"{name} dense+bm25"] = ranking_metrics([_documents(r, owner) for r in fused], golds)
-    drops = {m: round(quality[f"torch {kind}"][m] - quality[f"onnx-int8 {kind}"][m], 4)
+    drops = {f"{kind} {m}": round(quality[f"torch {kind}"][m] - quality[f"onnx-int8 {kind}"][m], 4)
              for kind in ("dense", "dense+bm25") for m in ("recall@1", "recall@5", "mrr@10")}
     return {
         "chunks": len(chunk_ids), "questions": len(questions),
