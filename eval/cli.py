@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any
 
 import typer
@@ -34,15 +33,11 @@ DEFAULT_FIELDS = ",".join(GUIDELINE_FIELDS)
 AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")]
 
 
-@contextmanager
-def _system() -> Iterator[Any]:
-    from api.system import System
+def _system() -> Any:
+    """The `ckg` command line's system: graph and input errors become one clear line and an exit code."""
+    from api.cli import _system as system  # imported late: api.cli registers this module's commands
 
-    system = System.open(get_settings())
-    try:
-        yield system
-    finally:
-        system.close()
+    return system()
 
 
 def _pubmedqa(corpus: Path | None, questions: Path | None, limit: int | None, required: bool = True) -> Any:
@@ -68,10 +63,13 @@ def _finish(report: Any, out: Path | None, as_json: bool) -> None:
         typer.echo(f"report: {folder}")
 
 
-def _report(suite: str, title: str) -> Any:
+def _report(suite: str, title: str, module: ModuleType) -> Any:
+    """A report titled, stamped with the command line, and opened with the module's description."""
     from eval.report import Report
 
-    return Report(suite, title, "ckg " + shlex.join(sys.argv[1:]))
+    report = Report(suite, title, "ckg " + shlex.join(sys.argv[1:]))
+    report.text((module.__doc__ or "").split("\n\n", 1)[-1].strip())
+    return report
 
 
 @eval_app.command()
@@ -82,8 +80,7 @@ def retrieval(corpus: Corpus = None, questions: Questions = None, guidelines: Gu
     from eval import retrieval as suite
     from eval.datasets import guidelines as guideline_set
 
-    report = _report("retrieval", "Retrieval: question → gold document")
-    report.text(suite.__doc__.split("\n\n", 1)[1].strip() if suite.__doc__ else "")
+    report = _report("retrieval", "Retrieval: question → gold document", suite)
     with _system() as system:
         datasets = [d for d in (_pubmedqa(corpus, questions, limit, required=False),) if d]
         if guidelines:
@@ -105,8 +102,7 @@ def answers(corpus: Corpus = None, questions: Questions = None, limit: Limit = N
     from eval import answers as suite
 
     dataset = _pubmedqa(corpus, questions, limit)
-    report = _report("answers", "Answers: faithfulness, citations, latency")
-    report.text(suite.__doc__.split("\n\n", 1)[1].strip() if suite.__doc__ else "")
+    report = _report("answers", "Answers: faithfulness, citations, latency", suite)
     with _system() as system:
         _ingest(system, dataset)
         report.metrics[dataset.name] = result = suite.evaluate(system, dataset)
@@ -121,8 +117,7 @@ def abstention(corpus: Corpus = None, questions: Questions = None, limit: Limit 
     from eval import abstention as suite
 
     dataset = _pubmedqa(corpus, questions, limit)
-    report = _report("abstention", "Abstention: answer only what the corpus supports")
-    report.text(suite.__doc__.split("\n\n", 1)[1].strip() if suite.__doc__ else "")
+    report = _report("abstention", "Abstention: answer only what the corpus supports", suite)
     with _system() as system:
         _ingest(system, dataset)
         report.metrics[dataset.name] = result = suite.evaluate(system, dataset)
@@ -140,7 +135,7 @@ def faithfulness(guidelines: Guidelines = None,
 
     if guidelines is None and (corpus is None or questions is None):
         raise typer.BadParameter("give --guidelines (perturbations), or --corpus and --questions (ROC AUC), or both")
-    report = _report("faithfulness", "Faithfulness: does the verifier catch what is not in the evidence?")
+    report = _report("faithfulness", "Faithfulness: does the verifier catch what is not in the evidence?", suite)
     check = suite.verifier()
     perturbed = suite.perturbation_rates(check, suite.recommendation_cases(guidelines, sample)) if guidelines else None
     auc = suite.pubmedqa_auc(check, corpus, questions, limit) if corpus and questions else None
@@ -160,8 +155,7 @@ def bench_ingest(guidelines: Annotated[Path, typer.Option(help="Guideline folder
     """End-to-end ingestion beside bare embedding of the same chunks, in a fresh state directory."""
     from eval.bench import ingest as bench
 
-    report = _report("bench/ingest", "Benchmark: ingestion throughput against the embedding floor")
-    report.text(bench.__doc__.split("\n\n", 1)[1].strip() if bench.__doc__ else "")
+    report = _report("bench/ingest", "Benchmark: ingestion throughput against the embedding floor", bench)
     report.metrics["result"] = result = bench.run(get_settings(), guidelines, limit)
     bench.add_to_report(report, result)
     _finish(report, out, as_json)
@@ -174,8 +168,7 @@ def bench_embedding(corpus: Corpus = None, questions: Questions = None, limit: L
     from eval.bench import embedding as bench
 
     dataset = _pubmedqa(corpus, questions, limit)
-    report = _report("bench/embedding", "Benchmark: embedding backends, speed and retrieval quality")
-    report.text(bench.__doc__.split("\n\n", 1)[1].strip() if bench.__doc__ else "")
+    report = _report("bench/embedding", "Benchmark: embedding backends, speed and retrieval quality", bench)
     with _system() as system:
         _ingest(system, dataset)
         report.metrics["result"] = result = bench.run(system, dataset)
@@ -194,8 +187,7 @@ def bench_vectors(questions: Questions = None,
 
     if questions is None:
         raise typer.BadParameter("give --questions (a JSONL file with a 'question' field)")
-    report = _report("bench/vectors", "Benchmark: the vector index at 100k and 1M vectors")
-    report.text(bench.__doc__.split("\n\n", 1)[1].strip() if bench.__doc__ else "")
+    report = _report("bench/vectors", "Benchmark: the vector index at 100k and 1M vectors", bench)
     with _system() as system:
         _, base = system.index.matrix()
         texts = [str(row["question"]) for _, row in read_jsonl(questions)][:limit]
@@ -218,8 +210,7 @@ def bench_memory(guidelines: Annotated[Path, typer.Option(help="Guideline folder
         status = system.status()
     corpus = {"vectors": status["index"]["vectors"], "graph": status["graph"]["engine"]}
     questions = [str(r["objective"]) for _, r in read_jsonl(guidelines / "index.jsonl") if r.get("objective")][:limit]
-    report = _report("bench/memory", "Benchmark: API server memory with the corpus loaded")
-    report.text(bench.__doc__.split("\n\n", 1)[1].strip() if bench.__doc__ else "")
+    report = _report("bench/memory", "Benchmark: API server memory with the corpus loaded", bench)
     report.metrics["result"] = result = bench.run(settings.home, questions)
     report.metrics["corpus"] = corpus
     bench.add_to_report(report, result, corpus)

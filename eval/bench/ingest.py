@@ -36,14 +36,12 @@ def run(settings: Settings, folder: Path, limit: int | None) -> dict[str, object
         system = System.open(fresh)
         try:
             report = system.ingest(documents, progress=True)
-            chunk_ids, _ = system.index.matrix()
-            texts_by_id = system.graph.chunk_texts(chunk_ids)
+            texts = [e.lexical_text for e in system.index.entries()]  # the text each vector encodes
         finally:
             system.close()
     finally:
         ArcadeDBServer(fresh.graph_dir).stop()
         shutil.rmtree(home, ignore_errors=True)
-    texts = [f"{header}\n{text}" for text, header in texts_by_id.values()]
     bare = {backend: _bare(settings.embedding, backend, texts) for backend in ("torch", "onnx-int8")}
     total = parse_s + report.seconds
     other = report.seconds - report.embed_seconds - report.nlp_seconds
