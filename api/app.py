@@ -15,11 +15,11 @@ from fastapi.responses import JSONResponse
 
 from api.deps import SystemDep
 from api.schemas import AnswerOut, ErrorOut, HealthOut, QueryRequest, RecordsOut
-from api.system import System
 from ckg import __version__
 from ckg.errors import CkgError, DocumentTooLarge, RecordRejected
 from ckg.settings import Settings, get_settings
 from ingest.records.fhir import bundle_record
+from runtime.system import System
 
 log = logging.getLogger(__name__)
 

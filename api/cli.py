@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ckg import logs
-from ckg.errors import CkgError, GraphUnavailable, InputError
+from ckg.errors import InputError
 from ckg.settings import get_settings
-from eval.cli import eval_app
 from ingest.loaders import SUPPORTED_SUFFIXES
+from runtime.commandline import cli_system, reported_errors
 
 app = typer.Typer(help="clinical-kg: grounded, cited and checked answers from clinical guidelines.",
                   no_args_is_help=True, add_completion=False)
@@ -24,7 +23,10 @@ ingest_app = typer.Typer(help="Add documents to the knowledge graph and the vect
 server_app = typer.Typer(help="The embedded graph server (used when CKG_GRAPH__URI is not set).", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(server_app, name="server")
-app.add_typer(eval_app, name="eval")
+# Other packages add command groups through the "ckg.commands" entry point (eval: `ckg eval ...`),
+# so this command line never imports them by name.
+for _entry in entry_points(group="ckg.commands"):
+    app.add_typer(_entry.load(), name=_entry.name)
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -33,33 +35,6 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable J
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
     logs.configure(get_settings().log_dir, verbose)
-
-
-def _exit_code(exc: CkgError) -> int:
-    if isinstance(exc, InputError):
-        return 2
-    return 3 if isinstance(exc, GraphUnavailable) else 1
-
-
-@contextmanager
-def _system() -> Iterator[Any]:
-    from api.system import System
-
-    try:
-        system = System.open(get_settings())
-    except CkgError as exc:
-        _fail(exc)
-    try:
-        yield system
-    except CkgError as exc:
-        _fail(exc)
-    finally:
-        system.close()
-
-
-def _fail(exc: CkgError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(_exit_code(exc))
 
 
 def _print_json(data: Any) -> None:
@@ -78,11 +53,9 @@ def ingest_guidelines(
     """
     from ingest.pipeline import parse_files
 
-    try:
+    with reported_errors():
         documents = parse_files(paths, get_settings().ingest)
-    except CkgError as exc:
-        _fail(exc)
-    with _system() as system:
+    with cli_system() as system:
         report = system.ingest(documents, progress=not as_json and sys.stderr.isatty())
         _report(report.as_dict(), as_json)
 
@@ -96,11 +69,12 @@ def ingest_pubmedqa(
     """Ingest a PubMedQA-style corpus: one document per abstract, one section per paragraph."""
     from ingest.loaders.pubmedqa import iter_documents
 
-    try:
-        documents = list(iter_documents(corpus))[:limit]
-    except (CkgError, OSError) as exc:
-        _fail(exc if isinstance(exc, CkgError) else InputError(str(exc), source=str(corpus)))
-    with _system() as system:
+    with reported_errors():
+        try:
+            documents = list(iter_documents(corpus))[:limit]
+        except OSError as exc:
+            raise InputError(str(exc), source=str(corpus)) from exc
+    with cli_system() as system:
         report = system.ingest(documents, progress=not as_json and sys.stderr.isatty())
         _report(report.as_dict(), as_json)
 
@@ -119,20 +93,16 @@ def ingest_records(
     categories and JSON paths found (never the values), unless --deidentify is given. Each bundle
     is one transaction; re-ingesting a bundle changes nothing. Exit code 2 if any bundle was rejected.
     """
-    from api.system import open_graph, records_ingestor
+    from runtime.system import open_graph, records_ingestor
 
     settings = get_settings()
-    try:
+    with reported_errors():
         graph = open_graph(settings)
-    except CkgError as exc:
-        _fail(exc)
-    try:
-        progress = not as_json and sys.stderr.isatty()
-        report = records_ingestor(settings, graph).ingest(paths, deidentify, progress=progress)
-    except CkgError as exc:
-        _fail(exc)
-    finally:
-        graph.close()
+        try:
+            progress = not as_json and sys.stderr.isatty()
+            report = records_ingestor(settings, graph).ingest(paths, deidentify, progress=progress)
+        finally:
+            graph.close()
     result = report.as_dict()
     if as_json:
         _print_json(result)
@@ -168,7 +138,7 @@ def ask(
     as_json: JsonFlag = False,
 ) -> None:
     """Answer a question from cited evidence, with a faithfulness verdict per sentence."""
-    with _system() as system:
+    with cli_system() as system:
         answer = asdict(system.ask(question, top_k, patient_key=patient))
     if as_json:
         _print_json(answer)
@@ -209,16 +179,17 @@ def verify(
     as_json: JsonFlag = False,
 ) -> None:
     """Check claims against evidence: one {"id", "verdict", "score", "reasons"} line per input line."""
+    from answering.claim_verifier import ClaimVerifier
+    from answering.faithfulness import Evidence
     from ckg.jsonl import read_jsonl
     from ckg.nlp.pipeline import get_nlp
-    from retrieval.claim_verifier import ClaimVerifier
     from retrieval.embeddings import get_embedder
-    from retrieval.faithfulness import Evidence
 
-    try:
-        rows = [(line_no, _pair(pairs, line_no, row)) for line_no, row in read_jsonl(pairs)]
-    except (CkgError, OSError) as exc:
-        _fail(exc if isinstance(exc, CkgError) else InputError(str(exc), source=str(pairs)))
+    with reported_errors():
+        try:
+            rows = [(line_no, _pair(pairs, line_no, row)) for line_no, row in read_jsonl(pairs)]
+        except OSError as exc:
+            raise InputError(str(exc), source=str(pairs)) from exc
     checker = ClaimVerifier(get_embedder(get_settings().embedding), get_nlp())
     for _, (pair_id, claim, evidence) in rows:
         result = checker.verify(claim, [Evidence(f"e{i}", t, 0, 0, len(t)) for i, t in enumerate(evidence)])
@@ -237,7 +208,7 @@ def _pair(path: Path, line_no: int, row: dict[str, Any]) -> tuple[str, str, list
 @app.command()
 def status(as_json: JsonFlag = False) -> None:
     """Graph engine, node and relationship counts, index size, model."""
-    with _system() as system:
+    with cli_system() as system:
         info = system.status()
     if as_json:
         _print_json(info)
@@ -270,7 +241,7 @@ def demo() -> None:
 
     documents = parse_files([DEMO_DIR / "guidelines"], get_settings().ingest)
     questions = [q for q in (DEMO_DIR / "questions.txt").read_text().splitlines() if q.strip()]
-    with _system() as system:
+    with cli_system() as system:
         report = system.ingest(documents, progress=sys.stderr.isatty())
         _report(report.as_dict(), as_json=False)
         for question in questions:
@@ -284,10 +255,8 @@ def server_start() -> None:
     from graph.servers import ArcadeDBServer
 
     settings = get_settings()
-    try:
+    with reported_errors():
         info = ArcadeDBServer(settings.graph_dir).ensure_running(settings.graph.embedded_start_timeout_s)
-    except CkgError as exc:
-        _fail(exc)
     typer.echo(f"arcadedb running: pid {info.pid}, {info.uri}")
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.system import System
+from runtime.system import System
 
 
 def get_system(request: Request) -> System:

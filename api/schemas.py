@@ -100,11 +100,14 @@ class AnswerOut(BaseModel):
     question: str
     answer: str = Field(..., description="Answer text with [n] citation markers, or the abstention statement.")
     abstained: bool
-    abstain_reason: str | None = None
+    abstain_reason: str | None = Field(None, description="Why no answer was given, in words a clinician can act on.")
+    relevance: float = Field(..., description="How closely the best evidence sentence addresses the question "
+                             "(the relevance gate's score; below CKG_RETRIEVAL__ABSTAIN_BELOW the service abstains).")
     sentences: list[SentenceOut]
     citations: list[CitationOut]
     faithfulness: FaithfulnessOut
-    timings_ms: dict[str, float]
+    timings_ms: dict[str, float] = Field(..., description="Milliseconds per stage: retrieve, gate, answer, verify, "
+                                         "total.")
     concepts: list[ConceptOut] = Field(default_factory=list, description="Clinical concepts found in the question.")
     patient: PatientUseOut | None = Field(None, description="What the patient's record contributed (patient_key).")
 

@@ -9,12 +9,14 @@ class CkgError(Exception):
     """Root of every error clinical-kg raises on purpose."""
 
     http_status = 500
+    exit_code = 1  # the `ckg` command's exit status
 
 
 class InputError(CkgError):
     """The caller gave something we cannot use (bad file, empty folder, bad question)."""
 
     http_status = 422
+    exit_code = 2
 
     def __init__(self, message: str, *, source: str | None = None) -> None:
         self.source = source
@@ -46,6 +48,17 @@ class GraphUnavailable(CkgError):
     """The graph database cannot be reached or refused the connection."""
 
     http_status = 503
+    exit_code = 3
+
+
+class WriterBusy(CkgError):
+    """Another process is writing to the same state directory (one writer at a time)."""
+
+    http_status = 409
+    exit_code = 4
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(f"{source}: {message}" if source else message)
 
 
 class VectorIndexError(CkgError):

@@ -54,6 +54,7 @@ class RetrievalSettings(BaseModel):
     # with a chunk only the patient's record points to: 0.5/(k+1) < 1/(k+candidates).
     channel_weights: dict[str, float] = {"dense": 1.0, "bm25": 1.0, "graph": 0.1, "patient": 0.5}
     answer_sentences: int = 3
+    answer_window: float = Field(0.12, description="extractive answers quote sentences scoring within this of the best")
     # Sections that describe a document (references, authorship, availability) rather than
     # give clinical evidence: retrieved for context, never quoted as an answer.
     non_evidence_sections: list[str] = [
@@ -86,6 +87,10 @@ class GenerationSettings(BaseModel):
     seed: int = 7
     unsupported: Literal["remove", "mark"] = Field(
         "remove", description="what happens to an answer sentence the verifier cannot support")
+    verifier: Literal["auto", "exact-span", "claim"] = Field(
+        "auto", description="exact-span: a sentence must be a verbatim quote of what it cites; claim: checked claim by "
+        "claim (numbers, negation, concepts, populations, strength); auto: exact-span for extractive answers, "
+        "claim for LLM answers")
 
 
 class RecordsSettings(BaseModel):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from functools import lru_cache
 
 import pysbd
 
@@ -24,10 +24,17 @@ def split_paragraphs(text: str) -> list[str]:
     return [b for b in blocks if b]
 
 
-@lru_cache(maxsize=1)
+_PER_THREAD = threading.local()
+
+
 def _segmenter() -> pysbd.Segmenter:
-    # clean=False keeps the text byte-identical so that offsets stay valid.
-    return pysbd.Segmenter(language="en", clean=False)
+    """One segmenter per thread: a pysbd Segmenter keeps the text it is splitting on itself, so
+    two API requests sharing one got each other's sentences."""
+    segmenter = getattr(_PER_THREAD, "segmenter", None)
+    if segmenter is None:
+        # clean=False keeps the text byte-identical so that offsets stay valid.
+        segmenter = _PER_THREAD.segmenter = pysbd.Segmenter(language="en", clean=False)
+    return segmenter
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -49,7 +49,12 @@ class Chunk:
     @property
     def embed_text(self) -> str:
         """What the embedder reads; chunking guarantees it fits the model's window."""
-        return f"{self.header}\n{self.text}"
+        return embed_text(self.header, self.text)
+
+
+def embed_text(header: str, text: str) -> str:
+    """A chunk as the embedder reads it: its title and section header, then its text."""
+    return f"{header}\n{text}"
 
 
 @dataclass(frozen=True)
@@ -70,3 +75,31 @@ class Hit:
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
     provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A recommendation's grade as written, and normalised."""
+
+    label: str | None  # as written, e.g. "Level of Evidence: C", "I statement"; None = no grade stated
+    scheme: str | None
+    direction: str | None  # for | against | insufficient
+    strength: str | None  # strong | moderate | weak | insufficient | good-practice | expert-opinion
+    certainty: str | None  # high | moderate | low | very low
+
+    @property
+    def graded(self) -> bool:
+        return self.label is not None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommendation statement: its exact span, section, grade and the chunks that hold it."""
+
+    rec_id: str
+    text: str
+    char_start: int
+    char_end: int
+    section: str
+    grade: Grade
+    chunk_ids: tuple[str, ...]

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from api.system import System
 from eval.datasets import Dataset
 from eval.report import Report
-from retrieval.extractive import ExtractiveGenerator
+from runtime.system import System
 
 
 def evaluate(system: System, dataset: Dataset) -> dict[str, object]:
-    gate = _relevance_gate(system)
+    gate = system.pipeline.gate
     answered: list[bool] = []
     abstained: list[bool] = []
     relevance: dict[str, list[float]] = {"answerable": [], "unanswerable": []}
@@ -27,7 +26,7 @@ def evaluate(system: System, dataset: Dataset) -> dict[str, object]:
             answer = system.ask(q.text, exclude_guidelines=hidden)
             (answered if label == "answerable" else abstained).append(
                 not answer.abstained if label == "answerable" else answer.abstained)
-            relevance[label].append(gate.relevance(q.text, system.evidence(q.text, exclude_guidelines=hidden)))
+            relevance[label].append(answer.relevance)
     threshold, best = calibrate(np.array(relevance["answerable"]), np.array(relevance["unanswerable"]))
     answer_rate, abstain_rate = float(np.mean(answered)), float(np.mean(abstained))
     return {
@@ -50,12 +49,6 @@ def calibrate(answerable: np.ndarray, unanswerable: np.ndarray) -> tuple[float, 
         if score > best_score:
             best_t, best_score = float(t), float(score)
     return best_t, best_score
-
-
-def _relevance_gate(system: System) -> ExtractiveGenerator:
-    """The relevance check every generator runs before it writes (LLM generators hold one)."""
-    generator = system.answerer.generator
-    return generator if isinstance(generator, ExtractiveGenerator) else generator.relevance  # type: ignore[attr-defined]
 
 
 def add_to_report(report: Report, dataset: Dataset, result: dict[str, object]) -> None:

@@ -15,13 +15,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from api.system import System
+from answering.claim_verifier import ClaimVerifier
+from answering.faithfulness import Evidence
 from ckg.nlp.pipeline import get_nlp
 from eval.datasets import Dataset
 from eval.metrics import percentiles
 from eval.report import Report
-from retrieval.claim_verifier import ClaimVerifier
-from retrieval.faithfulness import Evidence
+from runtime.system import System
 
 
 def evaluate(system: System, dataset: Dataset) -> dict[str, object]:
@@ -53,8 +53,8 @@ def evaluate(system: System, dataset: Dataset) -> dict[str, object]:
     n = len(dataset.queries)
     return {
         "questions": n,
-        "generator": system.answerer.generator.name,
-        "unsupported_policy": system.answerer.unsupported,
+        "generator": system.pipeline.generator.name,
+        "unsupported_policy": system.pipeline.checker.unsupported,
         "answered": answered,
         "abstention_rate": _ratio(abstained, n),
         "faithfulness": {"supported_sentences": _ratio(supported, sentences), "sentences": sentences,

@@ -13,11 +13,11 @@ import argparse
 import json
 from pathlib import Path
 
-from api.system import System
 from ckg.jsonl import read_jsonl
 from ckg.settings import get_settings
 from eval.metrics import ranking_metrics
 from retrieval.fusion import reciprocal_rank_fusion
+from runtime.system import System
 
 GRAPH_WEIGHTS = (1.0, 0.5, 0.3, 0.2, 0.1)
 

@@ -19,6 +19,7 @@ import typer
 
 from ckg.settings import get_settings
 from eval.datasets import GUIDELINE_FIELDS
+from runtime.commandline import cli_system
 
 eval_app = typer.Typer(help="Measure retrieval, answers, abstention and faithfulness on real data; write reports.",
                        no_args_is_help=True)
@@ -31,13 +32,6 @@ Out = Annotated[Path | None, typer.Option(help="Report folder (default: reports/
 Fields = Annotated[str, typer.Option(help="index.jsonl fields used as queries, comma-separated.")]
 DEFAULT_FIELDS = ",".join(GUIDELINE_FIELDS)
 AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")]
-
-
-def _system() -> Any:
-    """The `ckg` command line's system: graph and input errors become one clear line and an exit code."""
-    from api.cli import _system as system  # imported late: api.cli registers this module's commands
-
-    return system()
 
 
 def _pubmedqa(corpus: Path | None, questions: Path | None, limit: int | None, required: bool = True) -> Any:
@@ -81,7 +75,7 @@ def retrieval(corpus: Corpus = None, questions: Questions = None, guidelines: Gu
     from eval.datasets import guidelines as guideline_set
 
     report = _report("retrieval", "Retrieval: question → gold document", suite)
-    with _system() as system:
+    with cli_system() as system:
         datasets = [d for d in (_pubmedqa(corpus, questions, limit, required=False),) if d]
         if guidelines:
             datasets.append(guideline_set(guidelines, system.settings.ingest, tuple(fields.split(",")), limit))
@@ -103,7 +97,7 @@ def answers(corpus: Corpus = None, questions: Questions = None, limit: Limit = N
 
     dataset = _pubmedqa(corpus, questions, limit)
     report = _report("answers", "Answers: faithfulness, citations, latency", suite)
-    with _system() as system:
+    with cli_system() as system:
         _ingest(system, dataset)
         report.metrics[dataset.name] = result = suite.evaluate(system, dataset)
         suite.add_to_report(report, dataset, result)
@@ -118,7 +112,7 @@ def abstention(corpus: Corpus = None, questions: Questions = None, limit: Limit 
 
     dataset = _pubmedqa(corpus, questions, limit)
     report = _report("abstention", "Abstention: answer only what the corpus supports", suite)
-    with _system() as system:
+    with cli_system() as system:
         _ingest(system, dataset)
         report.metrics[dataset.name] = result = suite.evaluate(system, dataset)
         suite.add_to_report(report, dataset, result)
@@ -169,7 +163,7 @@ def bench_embedding(corpus: Corpus = None, questions: Questions = None, limit: L
 
     dataset = _pubmedqa(corpus, questions, limit)
     report = _report("bench/embedding", "Benchmark: embedding backends, speed and retrieval quality", bench)
-    with _system() as system:
+    with cli_system() as system:
         _ingest(system, dataset)
         report.metrics["result"] = result = bench.run(system, dataset)
     bench.add_to_report(report, result)
@@ -188,7 +182,7 @@ def bench_vectors(questions: Questions = None,
     if questions is None:
         raise typer.BadParameter("give --questions (a JSONL file with a 'question' field)")
     report = _report("bench/vectors", "Benchmark: the vector index at 100k and 1M vectors", bench)
-    with _system() as system:
+    with cli_system() as system:
         _, base = system.index.matrix()
         texts = [str(row["question"]) for _, row in read_jsonl(questions)][:limit]
         queries = system.embedder.embed(texts)
@@ -206,7 +200,7 @@ def bench_memory(guidelines: Annotated[Path, typer.Option(help="Guideline folder
     from eval.bench import memory as bench
 
     settings = get_settings()
-    with _system() as system:
+    with cli_system() as system:
         status = system.status()
     corpus = {"vectors": status["index"]["vectors"], "graph": status["graph"]["engine"]}
     questions = [str(r["objective"]) for _, r in read_jsonl(guidelines / "index.jsonl") if r.get("objective")][:limit]

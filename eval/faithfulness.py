@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from answering.claim_verifier import ClaimVerifier
+from answering.faithfulness import Evidence
 from ckg.jsonl import read_jsonl
 from ckg.nlp.pipeline import get_nlp
 from ckg.settings import get_settings
@@ -24,9 +26,7 @@ from ingest.discovery import discover
 from ingest.loaders import load_document
 from ingest.loaders.pubmedqa import iter_documents
 from ingest.recommendations import extract_recommendations
-from retrieval.claim_verifier import ClaimVerifier
 from retrieval.embeddings import get_embedder
-from retrieval.faithfulness import Evidence
 
 
 def verifier() -> ClaimVerifier:

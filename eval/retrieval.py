@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from api.system import System
 from eval import langchain_baseline
 from eval.datasets import Dataset, Query
 from eval.metrics import percentiles, ranking_metrics
 from eval.report import Report
+from runtime.system import System
 
 DEPTH = 10  # documents ranked per query
 CHUNKS = 50  # chunks fetched per query to rank DEPTH distinct documents

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ckg.errors import ConfigurationError, GraphUnavailable
+from ckg.keyfiles import read_or_create
+from ckg.locks import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,12 @@ class ManagedServer:
         return None
 
     def ensure_running(self, timeout_s: float = 120.0) -> ServerInfo:
-        return self.running() or self.start(timeout_s)
+        """The running server, or a new one. Processes that race here start one server: the
+        others wait on the start lock and then find it running."""
+        if info := self.running():
+            return info
+        with exclusive(self.data_dir / "start.lock", wait=True, what=f"the {self.engine} server start"):
+            return self.running() or self.start(timeout_s)
 
     def start(self, timeout_s: float = 120.0) -> ServerInfo:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -91,10 +98,7 @@ class ManagedServer:
 
     def _password(self) -> str:
         """Created once per data directory: the database keeps the password it was first given."""
-        if not self.password_file.exists():
-            self.password_file.touch(mode=0o600)
-            self.password_file.write_text(secrets.token_urlsafe(18))
-        return self.password_file.read_text().strip()
+        return read_or_create(self.password_file, lambda: secrets.token_urlsafe(18))
 
     def _wait_ready(self, process: subprocess.Popen[bytes], info: ServerInfo, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s

@@ -7,7 +7,8 @@ openCypher, so the only difference between them is the URI.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -15,9 +16,10 @@ from typing import Any, Protocol
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
+from ckg import ids
 from ckg.errors import GraphUnavailable
 from ckg.nlp.concepts import Concept
-from ckg.types import Chunk, Document, Provenance
+from ckg.types import Chunk, Document, Provenance, Recommendation
 from graph import cypher
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,7 @@ class VersionWrite:
     chunks: list[Chunk]
     concepts: list[Concept] = field(default_factory=list)  # mentioned ones and their IS_A ancestors
     mentions: list[ChunkMention] = field(default_factory=list)
-    recommendations: list[dict[str, Any]] = field(default_factory=list)  # rows for MERGE_RECOMMENDATIONS
+    recommendations: list[Recommendation] = field(default_factory=list)
 
 
 @dataclass
@@ -69,6 +71,11 @@ class GradedSpan:
 
 
 class GraphStore(Protocol):
+    """What the rest of the system asks of the knowledge graph. Every member is exercised on every
+    engine by ``tests/contracts/graph_store.py``."""
+
+    uri: str
+
     @property
     def engine(self) -> str: ...
 
@@ -91,7 +98,9 @@ class GraphStore(Protocol):
     def patient_facts(self, patient_key: str) -> list[dict[str, Any]]: ...
     def mentions_in(self, chunk_ids: list[str], concept_ids: list[str]) -> list[dict[str, str]]: ...
     def ancestors(self, concept_ids: list[str]) -> dict[str, list[str]]: ...
+    def guideline_of(self, chunk_ids: Iterable[str]) -> dict[str, str]: ...
     def counts(self) -> dict[str, Any]: ...
+    def delete_everything(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -109,36 +118,41 @@ class BoltGraphStore:
     ) -> None:
         self.uri = uri
         self._database = database
+        self._closed = False
         self._driver: Driver = GraphDatabase.driver(
             uri, auth=(user, password), connection_timeout=connect_timeout_s,
             max_transaction_retry_time=connect_timeout_s,
         )
 
     # -- plumbing -------------------------------------------------------------------------
-    def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A server that cannot be reached (or a store already closed) is GraphUnavailable."""
+        if self._closed:
+            raise GraphUnavailable(f"the connection to the graph database at {self.uri} is closed")
         try:
-            records, _, _ = self._driver.execute_query(query, params, database_=self._database, routing_="r")
+            yield
         except (ServiceUnavailable, AuthError, OSError) as exc:
             raise GraphUnavailable(f"graph database at {self.uri} is unreachable: {exc}") from exc
+
+    def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        with self._reachable():
+            records, _, _ = self._driver.execute_query(query, params, database_=self._database, routing_="r")
         return [r.data() for r in records]
 
     def _write(self, work: Any, *args: Any) -> Any:
-        try:
-            with self._driver.session(database=self._database) as session:
-                return session.execute_write(work, *args)
-        except (ServiceUnavailable, AuthError, OSError) as exc:
-            raise GraphUnavailable(f"graph database at {self.uri} is unreachable: {exc}") from exc
+        with self._reachable(), self._driver.session(database=self._database) as session:
+            return session.execute_write(work, *args)
 
     def close(self) -> None:
+        self._closed = True
         self._driver.close()
 
     @property
     def engine(self) -> str:
         """What the server says it is, e.g. "Neo4j/5.26.0" or "... (ArcadeDB 26.10.2)"."""
-        try:
+        with self._reachable():
             return str(self._driver.get_server_info().agent)
-        except (ServiceUnavailable, AuthError, OSError) as exc:
-            raise GraphUnavailable(f"graph database at {self.uri} is unreachable: {exc}") from exc
 
     # -- schema and health ----------------------------------------------------------------
     def ping(self) -> None:
@@ -147,10 +161,8 @@ class BoltGraphStore:
     def ensure_schema(self) -> None:
         """Idempotent: every statement is IF NOT EXISTS."""
         for label, key in cypher.UNIQUE_KEYS.items():
-            try:
+            with self._reachable():
                 self._driver.execute_query(cypher.unique_constraint(label, key), database_=self._database)
-            except (ServiceUnavailable, AuthError, OSError) as exc:
-                raise GraphUnavailable(f"graph database at {self.uri} is unreachable: {exc}") from exc
 
     # -- guideline versions ---------------------------------------------------------------
     def find_version(self, guideline_id: str, sha: str) -> str | None:
@@ -290,13 +302,13 @@ def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
         char_count=len(write.document.text),
     ).consume()
     sections = [
-        {"section_id": f"{write.version_id}#s{s.ord:03d}", "path": s.path, "title": s.title, "ord": s.ord,
+        {"section_id": ids.section_id(write.version_id, s.ord), "path": s.path, "title": s.title, "ord": s.ord,
          "char_start": s.char_start, "char_end": s.char_end}
         for s in write.document.sections
     ]
     tx.run(cypher.MERGE_SECTIONS, version_id=write.version_id, sections=sections).consume()
     chunks = [
-        {"chunk_id": c.chunk_id, "section_id": f"{write.version_id}#s{c.section_ord:03d}", "text": c.text,
+        {"chunk_id": c.chunk_id, "section_id": ids.section_id(write.version_id, c.section_ord), "text": c.text,
          "ord": c.ord, "char_start": c.char_start, "char_end": c.char_end, "content_sha256": c.content_sha256,
          "header": c.header}
         for c in write.chunks
@@ -308,9 +320,17 @@ def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
                headings=[{"concept_id": heading_concept_id(h), "name": h} for h in meta.mesh]).consume()
     if write.recommendations:
         tx.run(cypher.MERGE_RECOMMENDATIONS, version_id=write.version_id,
-               recommendations=write.recommendations).consume()
+               recommendations=[_recommendation_row(r) for r in write.recommendations]).consume()
     if write.mentions:
         tx.run(cypher.MERGE_MENTIONS, mentions=[
             {"chunk_id": m.chunk_id, "concept_id": m.concept_id, "assertion": m.assertion, "count": m.count}
             for m in write.mentions
         ]).consume()
+
+
+def _recommendation_row(rec: Recommendation) -> dict[str, Any]:
+    """A recommendation as MERGE_RECOMMENDATIONS reads it."""
+    g = rec.grade
+    return {"rec_id": rec.rec_id, "text": rec.text, "char_start": rec.char_start, "char_end": rec.char_end,
+            "section": rec.section, "label": g.label, "scheme": g.scheme, "direction": g.direction,
+            "strength": g.strength, "certainty": g.certainty, "graded": g.graded, "chunk_ids": list(rec.chunk_ids)}

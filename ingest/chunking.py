@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ckg import ids
 from ckg.hashing import sha256_text
 from ckg.text import sentence_spans
 from ckg.types import Chunk, Document, Section
@@ -34,7 +35,7 @@ def chunk_document(
             text = doc.text[start:end]
             chunks.append(
                 Chunk(
-                    chunk_id=f"{version_id}#c{len(chunks):04d}",
+                    chunk_id=ids.chunk_id(version_id, len(chunks)),
                     section_ord=section.ord,
                     ord=len(chunks),
                     char_start=start,

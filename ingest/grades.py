@@ -11,7 +11,8 @@ declared definitions) is read instead.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ckg.types import Grade
 
 ROMAN_CERTAINTY = {"i": "high", "ii": "moderate", "iii": "low", "iv": "very low", "v": "very low"}
 LETTER_CERTAINTY = {"a": "high", "b": "moderate", "c": "low", "d": "very low"}
@@ -42,19 +43,6 @@ _AGAINST = re.compile(
 _INSUFFICIENT = re.compile(r"\binsufficient evidence|evidence is (currently )?insufficient|"
                            r"insufficient to (assess|recommend|support)|inconclusive\b", re.IGNORECASE)
 _QUALITY = re.compile(r"\b(high|moderate|low|very low)\b[- ]*(quality|certainty)?", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Grade:
-    label: str | None  # as written, e.g. "Level of Evidence: C", "I statement"; None = no grade stated
-    scheme: str | None
-    direction: str | None  # for | against | insufficient
-    strength: str | None  # strong | moderate | weak | insufficient | good-practice | expert-opinion
-    certainty: str | None  # high | moderate | low | very low
-
-    @property
-    def graded(self) -> bool:
-        return self.label is not None
 
 
 def trailing_grade_note(text: str) -> str | None:

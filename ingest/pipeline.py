@@ -18,17 +18,18 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ckg import ids
 from ckg.errors import DocumentTooLarge, InputError
 from ckg.hashing import sha256_text
 from ckg.nlp.pipeline import get_nlp
 from ckg.settings import IngestSettings
-from ckg.types import Document
+from ckg.types import Document, embed_text
 from graph.store import GraphStore, VersionWrite
 from ingest.chunking import chunk_document
 from ingest.concepts import chunk_mentions
 from ingest.discovery import discover, read_sidecar
 from ingest.loaders import load_document
-from ingest.recommendations import extract_recommendations, recommendation_row
+from ingest.recommendations import extract_recommendations
 from retrieval.embeddings import Embedder
 from retrieval.vector_index import IndexedChunk, VectorIndex
 
@@ -139,7 +140,7 @@ class Ingestor:
     def _ingest_one(self, doc: Document, report: IngestReport) -> None:
         report.documents += 1
         sha = sha256_text(doc.text)
-        version_id = f"{doc.meta.guideline_id}@{sha[:12]}"
+        version_id = ids.version_id(doc.meta.guideline_id, sha)
         if self.graph.find_version(doc.meta.guideline_id, sha):
             report.unchanged += 1
             return
@@ -157,7 +158,7 @@ class Ingestor:
         report.recommendations += len(recommendations)
         report.graded_recommendations += sum(r.grade.graded for r in recommendations)
         self.graph.write_version(VersionWrite(doc, version_id, sha, chunks, concepts, mentions,
-                                              [recommendation_row(r) for r in recommendations]))
+                                              recommendations))
         self.index.remove(replaced)
         self.index.add([IndexedChunk(c.chunk_id, c.embed_text) for c in chunks], vectors)
         report.chunks += len(chunks)
@@ -179,7 +180,7 @@ def reconcile(graph: GraphStore, embedder: Embedder, index: VectorIndex) -> dict
         index.remove(stale)
     for batch in _batches(missing, 256):
         texts = graph.chunk_texts(batch)
-        rows = [(cid, f"{header}\n{text}") for cid, (text, header) in texts.items()]
+        rows = [(cid, embed_text(header, text)) for cid, (text, header) in texts.items()]
         index.add([IndexedChunk(cid, t) for cid, t in rows], embedder.embed([t for _, t in rows]))
     if stale or missing:
         index.save()

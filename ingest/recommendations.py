@@ -10,11 +10,11 @@ that grades what follows ("Class IIa"). The definitions NGC appends to a recomme
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from ckg import ids
 from ckg.text import sentence_spans
-from ckg.types import Chunk, Document, Section
-from ingest.grades import Grade, declared_scheme, is_label_line, normalise, trailing_grade_note
+from ckg.types import Chunk, Document, Recommendation, Section
+from ingest.grades import declared_scheme, is_label_line, normalise, trailing_grade_note
 
 _RECOMMENDING = re.compile(
     r"\b(recommends?|recommended|should|suggests?|advises?|offer|consider|is indicated|are indicated|"
@@ -33,17 +33,6 @@ _NICE_DEVELOPERS = re.compile(r"National Institute for Health and (Care|Clinical
 MIN_WORDS = 5
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    rec_id: str
-    text: str
-    char_start: int
-    char_end: int
-    section: str
-    grade: Grade
-    chunk_ids: tuple[str, ...]
-
-
 def extract_recommendations(doc: Document, version_id: str, chunks: list[Chunk]) -> list[Recommendation]:
     declared = declared_scheme("\n".join(_body(doc, s) for s in doc.sections if "rating scheme" in s.path.lower()))
     nice = bool(_NICE_DEVELOPERS.search(doc.meta.developer or "")) or "'offer' and 'consider'" in doc.text
@@ -59,17 +48,9 @@ def extract_recommendations(doc: Document, version_id: str, chunks: list[Chunk])
                               offer_consider_wording=nice)
             covering = tuple(c.chunk_id for c in chunks if c.char_start <= start and end <= c.char_end)
             overlapping = tuple(c.chunk_id for c in chunks if c.char_start < end and start < c.char_end)
-            found.append(Recommendation(f"{version_id}#r{len(found):03d}", text, start, end, section.path, grade,
-                                        covering or overlapping))
+            rec_id = ids.recommendation_id(version_id, len(found))
+            found.append(Recommendation(rec_id, text, start, end, section.path, grade, covering or overlapping))
     return found
-
-
-def recommendation_row(rec: Recommendation) -> dict[str, object]:
-    """The graph's view of a recommendation (see graph.cypher.MERGE_RECOMMENDATIONS)."""
-    g = rec.grade
-    return {"rec_id": rec.rec_id, "text": rec.text, "char_start": rec.char_start, "char_end": rec.char_end,
-            "section": rec.section, "label": g.label, "scheme": g.scheme, "direction": g.direction,
-            "strength": g.strength, "certainty": g.certainty, "graded": g.graded, "chunk_ids": list(rec.chunk_ids)}
 
 
 def _body(doc: Document, section: Section) -> str:

@@ -1,1 +1,1 @@
-"""Retrieval: embeddings, the FAISS vector index, BM25, fusion, answers and their checks."""
+"""Retrieval: embeddings, the FAISS vector index, BM25, the graph channel and their fusion."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
 from ckg.errors import ConfigurationError
+from ckg.once import built_once
 from ckg.settings import DEFAULT_MODEL, EmbeddingSettings
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class SentenceTransformerEmbedder:
         return [[(int(a), int(b)) for a, b in offsets] for offsets in encoded["offset_mapping"]]
 
 
-@lru_cache(maxsize=4)
+@built_once
 def _cached(settings: EmbeddingSettings) -> Embedder:
     log.info("loading embedding model", extra={"model": settings.model, "backend": settings.backend})
     if settings.backend == "onnx-int8":

@@ -3,6 +3,7 @@ fused by reciprocal rank, each hit returned with its provenance from the graph."
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -24,12 +25,13 @@ class HybridRetriever:
     embedder: Embedder
     index: VectorIndex
     lexical: LexicalIndex
-    candidates: int = 50
-    rrf_k: int = 60
-    channel_weights: dict[str, float] = field(default_factory=dict)
-    nlp: ClinicalNLP | None = None
+    candidates: int
+    rrf_k: int
+    channel_weights: dict[str, float]
+    nlp: ClinicalNLP
     channels: tuple[str, ...] = field(default=("dense", "bm25", "graph"))
     _headings: HeadingMatcher | None = field(default=None, init=False, repr=False)
+    _headings_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def dense(self, question: str, k: int) -> list[str]:
         return [cid for cid, _ in self.index.search(self.embedder.embed([question])[0], k)]
@@ -39,15 +41,19 @@ class HybridRetriever:
 
     def question_concepts(self, question: str) -> list[Mention]:
         """Concepts the NLP pipeline finds, plus the MeSH headings of the corpus the question names."""
-        found = self.nlp.analyze(question) if self.nlp else []
-        if self._headings is None:
-            self._headings = HeadingMatcher(self.graph.headings())
-        return found + self._headings.find(question)
+        return self.nlp.analyze(question) + self._heading_matcher().find(question)
+
+    def _heading_matcher(self) -> HeadingMatcher:
+        with self._headings_lock:  # concurrent first questions read the headings once
+            if self._headings is None:
+                self._headings = HeadingMatcher(self.graph.headings())
+            return self._headings
 
     def refresh(self, lexical: LexicalIndex) -> None:
         """After ingestion: the new chunk set's BM25, and the headings re-read on next use."""
         self.lexical = lexical
-        self._headings = None
+        with self._headings_lock:
+            self._headings = None
 
     def by_concepts(self, mentions: list[Mention], k: int) -> list[str]:
         """Chunks mentioning the question's (non-negated) concepts or their IS_A neighbours."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import simple_icd_10_cm as icd
 
 from ckg.nlp.concepts import Concept
 from ckg.nlp.synonyms import ABBREVIATIONS, AMBIGUOUS, CONDITION_SYNONYMS
+from ckg.once import built_once
 
 SYSTEM = "ICD-10-CM"
 _QUALIFIERS = re.compile(
@@ -47,7 +47,7 @@ def icd_concept(code: str) -> Concept:
     return Concept(concept_id(code), icd.get_description(code), SYSTEM, code, "condition", parents=parents)
 
 
-@lru_cache(maxsize=1)
+@built_once
 def build_lexicon() -> Lexicon:
     phrases: dict[str, set[str]] = {}
     for code in icd.get_all_codes(with_dots=True):

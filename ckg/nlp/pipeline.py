@@ -9,8 +9,8 @@ so it is built once per process (``get_nlp``).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
 from spacy.language import Language
@@ -20,6 +20,7 @@ from spacy.util import filter_spans
 from ckg.nlp.concepts import Assertion, Concept, Mention
 from ckg.nlp.lexicon import Lexicon, build_lexicon
 from ckg.nlp.phenotypes import PhenotypeLexicon, build_phenotypes
+from ckg.once import built_once
 
 log = logging.getLogger(__name__)
 DRUG_SYSTEM = "DrugBank"
@@ -45,12 +46,15 @@ class ClinicalNLP:
         nlp.add_pipe("ckg_drug_matcher", after="medspacy_target_matcher")
         nlp.get_pipe("ckg_drug_matcher").registry = self.drugs  # type: ignore[attr-defined]
         self._nlp = nlp
+        self._lock = threading.Lock()
 
     def analyze(self, text: str) -> list[Mention]:
-        return self._mentions(self._nlp(text))
+        with self._lock:  # spaCy pipelines are not documented as thread-safe; the API calls from a pool
+            return self._mentions(self._nlp(text))
 
     def analyze_many(self, texts: Iterable[str]) -> list[list[Mention]]:
-        return [self._mentions(doc) for doc in self._nlp.pipe(texts, batch_size=64)]
+        with self._lock:
+            return [self._mentions(doc) for doc in self._nlp.pipe(texts, batch_size=64)]
 
     def concept(self, concept_id: str) -> Concept | None:
         return (self.lexicon.concepts.get(concept_id) or self.phenotypes.concepts.get(concept_id)
@@ -116,11 +120,12 @@ class DrugMatcher:
         cid = f"drugbank:{code}"
         if cid not in self.registry:
             synonyms = tuple(sorted(set(drug.get("synonyms") or []))[:MAX_SYNONYMS])
-            self.registry[cid] = Concept(cid, drug["name"], DRUG_SYSTEM, code, "drug", synonyms)
+            # setdefault: under concurrent requests, the first concept stored is the one every thread sees
+            self.registry.setdefault(cid, Concept(cid, drug["name"], DRUG_SYSTEM, code, "drug", synonyms))
         return self.registry[cid]
 
 
-@lru_cache(maxsize=1)
+@built_once
 def get_nlp() -> ClinicalNLP:
     log.info("building clinical NLP pipeline")
     lexicon = build_lexicon()

@@ -14,13 +14,13 @@ import time
 
 import numpy as np
 
-from api.system import System
 from ckg.settings import EmbeddingSettings
 from eval.datasets import Dataset
 from eval.metrics import ranking_metrics
 from eval.report import Report
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.fusion import reciprocal_rank_fusion
+from runtime.system import System
 
 TOLERANCE = 0.01  # "within one point"
 DEPTH = 50

@@ -13,12 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from api.system import System
 from ckg.settings import EmbeddingSettings, Settings
 from eval.report import Report
 from graph.servers import ArcadeDBServer
 from ingest.pipeline import parse_files
 from retrieval.embeddings import get_embedder
+from runtime.system import System
 
 
 def run(settings: Settings, folder: Path, limit: int | None) -> dict[str, object]:

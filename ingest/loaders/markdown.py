@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import frontmatter
+import yaml
 from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
@@ -21,7 +22,7 @@ def load(path: Path, data: bytes, sidecar: SourceMeta) -> Document:
     text = decode_text(path, data)
     try:
         post = frontmatter.loads(text)
-    except Exception as exc:  # yaml raises several unrelated types
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # bad YAML, or YAML that is not a mapping
         raise InputError(f"has malformed front matter: {exc}", source=str(path)) from exc
     soup = BeautifulSoup(_RENDERER.render(post.content), "lxml")
     found = {k: str(v) for k, v in post.metadata.items() if k in {"id", "title", "developer", "released", "status"}}

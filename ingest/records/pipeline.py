@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ckg.errors import InputError
+from ckg.keyfiles import read_or_create
 from ckg.nlp.concepts import Concept
 from ckg.nlp.pipeline import ClinicalNLP
 from graph.store import GraphStore, PatientWrite
@@ -47,12 +48,7 @@ def pseudonym_secret(configured: str, home: Path) -> bytes:
     """The configured secret, or one generated once and kept (0600) in the state directory."""
     if configured:
         return configured.encode()
-    path = home / "records.key"
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return read_or_create(home / "records.key", lambda: secrets.token_hex(32)).encode()
 
 
 def record_files(paths: list[Path]) -> list[Path]:

@@ -14,10 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.system import System
+from ckg.locks import exclusive
 from ckg.settings import Settings
 from graph.servers import ArcadeDBServer
 from graph.store import BoltGraphStore
+from runtime.system import System
 
 from ..conftest import FEDERAL, REPO
 
@@ -79,6 +80,20 @@ def test_cli_bad_input_exits_nonzero_naming_file_and_problem(ingested: Path, tmp
     empty.mkdir()
     result = run_ckg(ingested, "ingest", "guidelines", str(empty))
     assert result.returncode == 2 and "holds no documents" in result.stderr
+
+
+def test_a_second_ingest_is_turned_away_while_questions_are_answered(ingested: Path) -> None:
+    with exclusive(ingested / "writer.lock", wait=False, what="the test's writer"):
+        busy = run_ckg(ingested, "ingest", "guidelines", str(FEDERAL / "ngc-10510.html"))
+        assert busy.returncode == 4
+        assert f"in use by another process (pid {os.getpid()})" in busy.stderr
+        asked = run_ckg(ingested, "ask", "Should adults be screened for peripheral artery disease?", "--json")
+        assert asked.returncode == 0 and not json.loads(asked.stdout)["abstained"]
+
+
+def test_eval_commands_are_registered_through_the_entry_point() -> None:
+    result = subprocess.run([*CKG, "eval", "--help"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0 and "abstention" in result.stdout and "retrieval" in result.stdout
 
 
 def test_unreachable_graph_is_a_clear_error(tmp_path: Path) -> None:

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from answering.claim_verifier import ClaimVerifier, SentenceVerifier, split_claims
+from answering.faithfulness import Evidence, Verifier
 from ckg.nlp.pipeline import get_nlp
 from eval.faithfulness import perturbation_rates, recommendation_cases
-from retrieval.claim_verifier import ClaimVerifier, split_claims
 from retrieval.embeddings import Embedder
-from retrieval.faithfulness import Evidence
 
 from ..conftest import DEV, REPO
+from ..contracts.verifier import VerifierContract
 
 # ngc-10510, Major Recommendations (USPSTF, public domain)
 AAA = ("The USPSTF recommends 1-time screening for abdominal aortic aneurysm (AAA) with ultrasonography in men aged "
@@ -26,6 +27,22 @@ AAA = ("The USPSTF recommends 1-time screening for abdominal aortic aneurysm (AA
 @pytest.fixture(scope="module")
 def verifier(embedder: Embedder) -> ClaimVerifier:
     return ClaimVerifier(embedder, get_nlp())
+
+
+class TestClaimVerifier(VerifierContract):
+    """What `ckg verify` runs: one claim against its evidence."""
+
+    @pytest.fixture()
+    def verifier(self, embedder: Embedder) -> Verifier:
+        return ClaimVerifier(embedder, get_nlp())
+
+
+class TestSentenceVerifier(VerifierContract):
+    """What LLM answers run: each sentence claim by claim."""
+
+    @pytest.fixture()
+    def verifier(self, embedder: Embedder) -> Verifier:
+        return SentenceVerifier(ClaimVerifier(embedder, get_nlp()))
 
 
 def check(verifier: ClaimVerifier, claim: str) -> tuple[str, list[str]]:

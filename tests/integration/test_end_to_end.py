@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from api.system import System
-from ckg.errors import InputError
+from answering.draft import Generator
+from ckg.errors import InputError, WriterBusy
 from graph.servers import ServerInfo
 from ingest.pipeline import BatchInvalid, parse_files
 from retrieval.vector_index import VectorIndex
+from runtime.system import System, build_pipeline
 
 from ..conftest import FEDERAL, settings_at
+from ..contracts.generator import Evidence, GeneratorContract
 
 SLICE = ["ngc-10008.html", "ngc-10510.html", "ngc-10192.html"]
 PAD_QUESTION = "Should adults be screened for peripheral artery disease with the ankle-brachial index?"
@@ -41,6 +46,26 @@ def system(graph_server: ServerInfo, corpus: Path, tmp_path_factory: pytest.Temp
     assert report.added == 3 and report.chunks > 100
     yield system
     system.close()
+
+
+class TestExtractiveGenerator(GeneratorContract):
+    @pytest.fixture()
+    def generator(self, system: System) -> Generator:
+        return system.pipeline.generator
+
+    @pytest.fixture()
+    def evidence(self, system: System) -> Evidence:
+        hits = system.pipeline.evidence(PAD_QUESTION)
+        return PAD_QUESTION, hits, system.pipeline.gate.assess(PAD_QUESTION, hits)
+
+    def test_quotes_the_evidence_verbatim(self, generator: Generator, evidence: Evidence) -> None:
+        draft = generator.draft(*evidence)
+        assert draft.sentences
+        for sentence in draft.sentences:
+            [cited] = sentence.cites
+            prov = cited.hit.provenance
+            assert prov is not None
+            assert prov.text[cited.start - prov.char_start : cited.end - prov.char_start] == sentence.text
 
 
 def test_pad_question_is_answered_from_the_uspstf_statement(system: System) -> None:
@@ -83,6 +108,32 @@ def test_off_topic_question_abstains(system: System) -> None:
     answer = system.ask("What is the first-line antibiotic for community-acquired pneumonia in children?")
     assert answer.abstained and not answer.citations
     assert "does not address" in answer.answer
+
+
+def test_concurrent_first_questions_read_shared_state_once(system: System, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh pipeline answering its first questions from several threads at once (the API's pool)."""
+    pipeline = build_pipeline(system.settings, system.graph, system.embedder, system.index)
+    reads, real = [], system.graph.headings
+
+    def slow_headings() -> dict[str, str]:
+        reads.append(1)
+        time.sleep(0.3)  # every thread arrives while the first one reads
+        return real()
+
+    monkeypatch.setattr(system.graph, "headings", slow_headings)
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: pipeline.ask(PAD_QUESTION), range(6)))
+    assert len(reads) == 1
+    assert len({a.answer for a in answers}) == 1 and not answers[0].abstained
+
+
+def test_a_second_writer_is_refused_while_questions_are_answered(system: System, corpus: Path) -> None:
+    before = (system.graph.counts(), system.index.count, system.index.snapshot)
+    with system.writing():
+        with pytest.raises(WriterBusy, match=f"pid {os.getpid()}"):
+            system.ingest(parse_files([FEDERAL / "ngc-10822.html"], system.settings.ingest))
+        assert not system.ask(PAD_QUESTION).abstained
+    assert (system.graph.counts(), system.index.count, system.index.snapshot) == before
 
 
 def test_rerun_changes_no_count(system: System, corpus: Path) -> None:

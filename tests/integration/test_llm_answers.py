@@ -1,55 +1,29 @@
-"""LLM answers with the real SmolLM2-135M model: through llama.cpp in-process and through an
-OpenAI-compatible HTTP server on loopback. The model is tiny and invents freely, which is the
-point: everything it makes up must be caught by the verifier."""
+"""LLM answers with the real SmolLM2-135M model: through an OpenAI-compatible HTTP server on
+loopback here, and through llama.cpp in-process in a pytest subprocess (``llamacpp_checks.py``),
+so that a crash in the native library fails one test and not the run."""
 
 from __future__ import annotations
 
-import re
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from drug_named_entity_recognition import find_drugs
 
-from api.system import System, build_answerer
+from answering.llm.models import packaged_model
 from ckg.errors import GeneratorUnavailable
-from ckg.settings import GenerationSettings
-from graph.servers import ServerInfo
-from ingest.pipeline import parse_files
-from retrieval.answer import Answerer
 from retrieval.langchain_retriever import ClinicalKGRetriever
-from retrieval.llm.generator import LLMGenerator
-from retrieval.llm.models import packaged_model
+from runtime.system import System
 
-from ..conftest import FEDERAL, settings_at
+from ..conftest import REPO
+from .llm_support import QUESTIONS, llm_pipeline, system  # noqa: F401  (system is a fixture)
 
-SLICE = ["ngc-10008.html", "ngc-10510.html", "ngc-10192.html"]
-QUESTIONS = [
-    "Who should be screened for lung cancer with low-dose computed tomography, and how often?",
-    "Should men who have ever smoked be screened for abdominal aortic aneurysm?",
-    "Should adults be screened for peripheral artery disease with the ankle-brachial index?",
-    "What dose of aspirin prevents cardiovascular events in adults with peripheral artery disease?",
-]
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory, graph_server: ServerInfo) -> Iterator[System]:
-    system = System.open(settings_at(graph_server, tmp_path_factory.mktemp("llm-home")))
-    system.graph.delete_everything()
-    system.index.remove(list(system.index.chunk_ids()))
-    system.ingest(parse_files([FEDERAL / name for name in SLICE], system.settings.ingest))
-    yield system
-    system.close()
-
-
-def llm_answerer(system: System, **generation: object) -> Answerer:
-    settings = system.settings.model_copy(update={"generation": GenerationSettings(**generation)})  # type: ignore[arg-type]
-    return build_answerer(settings, system.embedder)
+LOCAL_CHECKS = Path(__file__).with_name("llamacpp_checks.py")
 
 
 def _free_port() -> int:
@@ -58,42 +32,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _drugs(text: str) -> set[str]:
-    return {d[0]["name"] for d in find_drugs(text.split(), is_ignore_case=True)}
-
-
-@pytest.mark.parametrize("graph_server", ["arcadedb"], indirect=True)
-def test_smollm2_inventions_are_caught(system: System) -> None:
-    answerer = llm_answerer(system, backend="llamacpp", max_tokens=160)
-    assert isinstance(answerer.generator, LLMGenerator)
-    drafted = invented = caught = 0
-    for question in QUESTIONS:
-        draft = answerer.generator.draft(question, system.evidence(question))
-        for sentence in draft.sentences:
-            drafted += 1
-            cited_text = " ".join(c.hit.provenance.text for c in sentence.cites if c.hit.provenance)
-            new_numbers = set(_NUMBER.findall(sentence.text)) - set(_NUMBER.findall(cited_text))
-            new_drugs = _drugs(sentence.text) - _drugs(cited_text)
-            if new_numbers or new_drugs:
-                invented += 1
-                verdict = answerer.verify(sentence)
-                caught += verdict.verdict == "unsupported"
-                assert verdict.verdict == "unsupported", (sentence.text, new_numbers, new_drugs, verdict)
-    print(f"SmolLM2: {drafted} sentences drafted, {invented} with an invented number or drug, {caught} caught")
-    assert drafted > 0, "the model wrote nothing to check"
-
-
-@pytest.mark.parametrize("graph_server", ["arcadedb"], indirect=True)
-def test_llm_answer_keeps_only_verified_sentences_with_valid_citations(system: System) -> None:
-    answerer = llm_answerer(system, backend="llamacpp", max_tokens=160)
-    for question in QUESTIONS[:2]:
-        answer = answerer.answer(question, system.evidence(question), 0.0)
-        assert answer.faithfulness.verifier == "claim-checks+llamacpp:smollm2"
-        for sentence in answer.sentences:
-            assert sentence.verdict in ("supported", "partial")
-            assert sentence.citations and all(1 <= n <= len(answer.citations) for n in sentence.citations)
-        for citation in answer.citations:
-            assert citation.chunk_id and citation.version_id and citation.char_end > citation.char_start
+def test_local_llamacpp_checks_pass_in_a_subprocess() -> None:
+    """The in-process llama.cpp tests; a native crash shows up here as the signal that killed them."""
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(LOCAL_CHECKS)],
+                         cwd=REPO, capture_output=True, text=True, timeout=1800)
+    report = (run.stdout + run.stderr)[-6000:]
+    if run.returncode < 0:
+        pytest.fail(f"llama.cpp tests crashed with {signal.Signals(-run.returncode).name}:\n{report}")
+    assert run.returncode == 0, report
+    assert " passed" in run.stdout and " skipped" not in run.stdout, report
 
 
 @pytest.fixture(scope="module")
@@ -123,28 +70,29 @@ def openai_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("graph_server", ["arcadedb"], indirect=True)
-def test_openai_compatible_endpoint_on_loopback(system: System, openai_server: str) -> None:
-    answerer = llm_answerer(system, backend="openai", base_url=openai_server, model="smollm2", max_tokens=160)
+def test_openai_compatible_endpoint_on_loopback(system: System, openai_server: str) -> None:  # noqa: F811
+    pipeline = llm_pipeline(system, backend="openai", base_url=openai_server, model="smollm2", max_tokens=160)
     question = QUESTIONS[1]
-    draft = answerer.generator.draft(question, system.evidence(question))
+    hits = pipeline.evidence(question)
+    draft = pipeline.generator.draft(question, hits, pipeline.gate.assess(question, hits))
     assert draft.sentences or draft.declined, "the endpoint returned nothing usable"
-    answer = answerer.answer(question, system.evidence(question), 0.0)
+    answer = pipeline.ask(question)
     assert answer.faithfulness.verifier == "claim-checks+openai:smollm2"
     assert all(s.verdict != "unsupported" for s in answer.sentences)
 
 
 @pytest.mark.parametrize("graph_server", ["arcadedb"], indirect=True)
-def test_unreachable_endpoint_is_a_clear_503(system: System) -> None:
+def test_unreachable_endpoint_is_a_clear_503(system: System) -> None:  # noqa: F811
     port = _free_port()  # closed again: nothing listens there
-    answerer = llm_answerer(system, backend="openai", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0,
+    pipeline = llm_pipeline(system, backend="openai", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0,
                             timeout_s=5)
     with pytest.raises(GeneratorUnavailable, match="openai:smollm2") as failure:
-        answerer.answer(QUESTIONS[1], system.evidence(QUESTIONS[1]), 0.0)
+        pipeline.ask(QUESTIONS[1])
     assert failure.value.http_status == 503
 
 
 @pytest.mark.parametrize("graph_server", ["arcadedb"], indirect=True)
-def test_langchain_retriever_returns_chunks_with_provenance(system: System) -> None:
+def test_langchain_retriever_returns_chunks_with_provenance(system: System) -> None:  # noqa: F811
     documents = ClinicalKGRetriever(retriever=system.retriever, k=4).invoke(QUESTIONS[2])
     assert len(documents) == 4
     top = documents[0]

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from answering.patient_context import PatientContext
 from api.app import create_app
-from api.system import System, open_graph
 from ckg import logs
 from ckg.errors import InputError, NotFound
 from ckg.nlp.pipeline import get_nlp
@@ -28,7 +28,7 @@ from ingest.pipeline import parse_files
 from ingest.records.fhir import bundle_record, read_records
 from ingest.records.phi import DATES, NAMES, PHONE, SSN
 from ingest.records.pipeline import RecordReport
-from retrieval.patient_context import PatientContext
+from runtime.system import System, open_graph
 
 from ..conftest import FEDERAL, SHARED_DATA, settings_at
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from answering.answer import UNSUPPORTED_MARK, Answer
+from answering.checking import DraftChecker
+from answering.draft import Cited, Draft, DraftSentence
+from answering.faithfulness import Evidence, Verdict
+from answering.llm.prompt import ParsedSentence, number_evidence, parse_answer
 from ckg.types import Hit, Provenance
-from retrieval.answer import UNSUPPORTED_MARK, Answerer, Cited, Draft, DraftSentence
-from retrieval.faithfulness import Evidence, Verdict
-from retrieval.llm.prompt import ParsedSentence, number_evidence, parse_answer
 
 TEXT = "Offer metformin to adults with type 2 diabetes. Review the dose every 3 months."
 
@@ -15,16 +17,6 @@ TEXT = "Offer metformin to adults with type 2 diabetes. Review the dose every 3 
 def hit() -> Hit:
     prov = Provenance("c1", "g1", "g1@v1", "Diabetes", "Recommendations", 100, 100 + len(TEXT), TEXT)
     return Hit("c1", 1.0, provenance=prov)
-
-
-class FakeGenerator:
-    name = "fake"
-
-    def __init__(self, sentences: list[DraftSentence]) -> None:
-        self.sentences = sentences
-
-    def draft(self, question: str, hits: list[Hit]) -> Draft:
-        return Draft(self.sentences, 0.9)
 
 
 class WordVerifier:
@@ -49,8 +41,12 @@ def drafts() -> list[DraftSentence]:
     ]
 
 
+def check(sentences: list[DraftSentence], policy: str) -> Answer:
+    return DraftChecker(WordVerifier(), policy).check("q", Draft(sentences), "fake")  # type: ignore[arg-type]
+
+
 def test_remove_policy_keeps_only_supported_sentences() -> None:
-    answer = Answerer(FakeGenerator(drafts()), WordVerifier(), "remove").answer("q", [hit()], 1.0)
+    answer = check(drafts(), "remove")
     assert not answer.abstained
     assert [s.text for s in answer.sentences] == ["Offer metformin to adults"]
     assert answer.answer == "Offer metformin to adults [1]"
@@ -59,7 +55,7 @@ def test_remove_policy_keeps_only_supported_sentences() -> None:
 
 
 def test_mark_policy_flags_unsupported_sentences_with_reasons() -> None:
-    answer = Answerer(FakeGenerator(drafts()), WordVerifier(), "mark").answer("q", [hit()], 1.0)
+    answer = check(drafts(), "mark")
     verdicts = [(s.verdict, s.reasons) for s in answer.sentences]
     assert verdicts[1] == ("unsupported", ["words missing"])
     assert verdicts[2] == ("unsupported", ["cites [7], but only passages 1-1 were given"])
@@ -70,9 +66,12 @@ def test_mark_policy_flags_unsupported_sentences_with_reasons() -> None:
 
 def test_abstains_when_nothing_supported_remains() -> None:
     for policy in ("remove", "mark"):
-        answer = Answerer(FakeGenerator(drafts()[1:]), WordVerifier(), policy).answer("q", [hit()], 1.0)  # type: ignore[arg-type]
+        answer = check(drafts()[1:], policy)
         assert answer.abstained and answer.sentences == [] and answer.citations == []
         assert answer.abstain_reason == "no answer sentence is supported by the evidence it cites"
+    declined = DraftChecker(WordVerifier(), "remove").check("q", Draft([], "the model found nothing"), "fake")
+    assert declined.abstained and declined.abstain_reason == "the model found nothing"
+    assert declined.faithfulness.verifier == "words+fake"
 
 
 def test_parser_strips_markers_and_separates_invalid_citations() -> None:

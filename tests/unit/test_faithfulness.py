@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from retrieval.faithfulness import Evidence, ExactSpanVerifier, Verdict, overall
+import pytest
+
+from answering.faithfulness import Evidence, ExactSpanVerifier, Verdict, Verifier, overall
+
+from ..contracts.verifier import VerifierContract
 
 CHUNK = "Offer a statin to adults aged 40 to 75 years. Do not offer aspirin for primary prevention."
 
@@ -36,3 +40,9 @@ def test_overall_verdict() -> None:
     assert overall([yes, yes]) == "supported"
     assert overall([yes, no]) == "partial"
     assert overall([no]) == "unsupported"
+
+
+class TestExactSpanVerifier(VerifierContract):
+    @pytest.fixture()
+    def verifier(self) -> Verifier:
+        return ExactSpanVerifier()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from retrieval.quantities import Quantity, quantities, unmatched
+from answering.quantities import Quantity, quantities, unmatched
 
 
 def test_units_are_normalised() -> None:

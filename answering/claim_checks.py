@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from answering.quantities import unmatched
 from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
-from retrieval.quantities import unmatched
 
 _NEGATION = re.compile(
     r"\b(not|no|never|without|neither|nor|cannot|against|insufficient|avoid|none|absence of)\b|n't\b", re.IGNORECASE

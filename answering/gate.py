@@ -1,8 +1,10 @@
-"""Extractive answers: the evidence sentences that best answer the question, each cited.
+"""The relevance gate: does the retrieved evidence address the question closely enough to answer?
 
-No generative model is needed. Every answer sentence is a verbatim span of a retrieved chunk,
-cited with its exact character span. When no sentence is close enough to the question the
-generator returns nothing and the system abstains.
+Every answer path passes through it before anything is drafted, so a refused question costs no
+model call. It splits the quotable evidence into sentences, scores each against the question
+(cosine, plus a small bonus for statements that recommend or weigh evidence) and refuses when
+even the best sentence scores below the calibrated threshold. The scored sentences are handed
+on: the extractive generator quotes the best of them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import numpy as np
 
 from ckg.text import sentence_spans
 from ckg.types import Hit
-from retrieval.answer import Cited, Draft, DraftSentence
 from retrieval.embeddings import Embedder
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -29,22 +30,40 @@ MIN_SENTENCE_WORDS = 5
 
 @dataclass(frozen=True)
 class Candidate:
+    """One evidence sentence that could be quoted: its hit and its span in the document."""
+
     hit: Hit
     start: int  # document offsets
     end: int
     text: str
 
 
+@dataclass(frozen=True)
+class Relevance:
+    """The gate's finding: candidate sentences, their scores, and why to refuse (None: answer)."""
+
+    candidates: list[Candidate]
+    scores: np.ndarray
+    refusal: str | None
+
+    @property
+    def best(self) -> float:
+        return float(self.scores.max()) if len(self.scores) else 0.0
+
+    def ranked(self) -> list[tuple[Candidate, float]]:
+        """Candidates best first."""
+        order = np.argsort(-self.scores, kind="stable")
+        return [(self.candidates[i], float(self.scores[i])) for i in order]
+
+
 @dataclass
-class ExtractiveGenerator:
+class RelevanceGate:
     embedder: Embedder
-    max_sentences: int = 3
-    abstain_below: float = 0.45
-    window: float = 0.12  # keep sentences within this cosine of the best one
-    non_evidence_sections: tuple[str, ...] = ()
-    name: str = "extractive"
+    abstain_below: float
+    non_evidence_sections: tuple[str, ...]
 
     def quotable(self, section: str) -> bool:
+        """Sections that describe a document (references, authorship) are never quoted."""
         lowered = section.lower()
         return not any(pattern in lowered for pattern in self.non_evidence_sections)
 
@@ -71,36 +90,15 @@ class ExtractiveGenerator:
                 offset += len(line) + 1
         return found
 
-    def scored(self, question: str, hits: list[Hit]) -> tuple[list[Candidate], np.ndarray]:
-        """Candidate sentences and their scores: cosine to the question, plus a small bonus
-        for statements that recommend or weigh evidence."""
+    def assess(self, question: str, hits: list[Hit]) -> Relevance:
         pool = self.candidates(hits)
         if not pool:
-            return [], np.zeros(0, dtype=np.float32)
+            return Relevance([], np.zeros(0, dtype=np.float32), "no quotable evidence sentence was retrieved")
         vectors = self.embedder.embed([question] + [c.text for c in pool])
         scores = vectors[1:] @ vectors[0]
         scores += np.array([RECOMMENDING_BONUS if _RECOMMENDING.search(c.text) else 0.0 for c in pool])
-        return pool, scores
-
-    def relevance(self, question: str, hits: list[Hit]) -> float:
-        """How closely the best evidence sentence addresses the question (decides abstention)."""
-        _, scores = self.scored(question, hits)
-        return float(scores.max()) if len(scores) else 0.0
-
-    def too_far(self, best: float) -> str | None:
-        """Why to abstain when the best evidence sentence scores ``best``; None to answer."""
-        if best < self.abstain_below:
-            return f"best evidence similarity {best:.2f} is below the threshold {self.abstain_below:.2f}"
-        return None
-
-    def draft(self, question: str, hits: list[Hit]) -> Draft:
-        """The best sentences, best first, unless even the best is too far from the question."""
-        pool, scores = self.scored(question, hits)
-        if not pool:
-            return Draft([], 0.0, "no quotable evidence sentence was retrieved")
-        order = np.argsort(-scores)
-        best = float(scores[order[0]])
-        if reason := self.too_far(best):
-            return Draft([], best, reason)
-        chosen = [pool[i] for i in order[: self.max_sentences] if scores[i] >= best - self.window]
-        return Draft([DraftSentence(c.text, (Cited(c.hit, c.start, c.end),)) for c in chosen], best)
+        relevance = Relevance(pool, scores, None)
+        if relevance.best < self.abstain_below:
+            reason = f"best evidence similarity {relevance.best:.2f} is below the threshold {self.abstain_below:.2f}"
+            return Relevance(pool, scores, reason)
+        return relevance

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from answering import claim_checks
+from answering.faithfulness import Evidence, Verdict
 from ckg.nlp.pipeline import ClinicalNLP
 from ckg.text import sentence_spans
-from retrieval import claim_checks
 from retrieval.embeddings import Embedder
-from retrieval.faithfulness import Evidence, Verdict
 
 _CLAUSE_SPLIT = re.compile(r";\s+|,\s+(?:but|whereas|while)\s+")
 

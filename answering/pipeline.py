@@ -1,0 +1,119 @@
+"""The query pipeline: a question (and optionally a patient) in, a cited, checked answer out.
+
+The CLI, the API and the evaluation suites all answer through ``QueryPipeline.ask``:
+
+1. concepts   the clinical concepts the question names (and the patient's, with a patient key)
+2. retrieve   dense + BM25 + graph channels fused, then graph expansion to the top guidelines'
+              recommendation sections (``retrieval.HybridRetriever``)
+3. gate       does the evidence address the question? if not, abstain now (``answering.gate``)
+4. draft      cited sentences: quoted (extractive) or written by an LLM (``answering.draft``)
+5. verify     each sentence against what it cites; remove or mark what fails (``answering.checking``)
+6. grades     each citation of a graded recommendation carries its grade
+7. patient    the patient facts the cited evidence speaks to, and conflicts with them
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
+
+from answering.answer import Answer, PatientUse, QuestionConcept
+from answering.checking import DraftChecker, abstention
+from answering.draft import Generator
+from answering.gate import RelevanceGate
+from answering.patient_context import PatientContext
+from ckg.errors import InputError
+from ckg.nlp.concepts import Mention
+from ckg.nlp.pipeline import ClinicalNLP
+from ckg.types import Hit
+from graph.store import GraphStore
+from retrieval.retriever import HybridRetriever
+
+
+@dataclass
+class QueryPipeline:
+    graph: GraphStore
+    retriever: HybridRetriever
+    gate: RelevanceGate
+    generator: Generator
+    checker: DraftChecker
+    nlp: ClinicalNLP
+    top_k: int
+    max_question_chars: int
+
+    def ask(self, question: str, top_k: int | None = None, exclude_guidelines: Collection[str] = (),
+            patient_key: str | None = None) -> Answer:
+        """A cited, checked answer. ``exclude_guidelines`` hides documents (to measure abstention)."""
+        question = self._valid(question)
+        clock = _Clock()
+        mentions = self.retriever.question_concepts(question)
+        patient = PatientContext.load(self.graph, patient_key) if patient_key else None
+        hits = self.evidence(question, top_k, exclude_guidelines, mentions,
+                             patient.mentions(self.nlp) if patient else None)
+        clock.lap("retrieve")
+        relevance = self.gate.assess(question, hits)
+        clock.lap("gate")
+        if relevance.refusal is not None:
+            answer = abstention(question, relevance.refusal, f"{self.checker.verifier.name}+{self.generator.name}")
+        else:
+            draft = self.generator.draft(question, hits, relevance)
+            clock.lap("answer")
+            answer = self.checker.check(question, draft, self.generator.name)
+            clock.lap("verify")
+        answer.relevance = round(relevance.best, 4)
+        self._attach_grades(answer)
+        answer.concepts = [QuestionConcept(m.concept.concept_id, m.concept.name, m.text, m.assertion)
+                           for m in mentions]
+        if patient:
+            used, conflicts = patient.review(self.graph, [(c.n, c.chunk_id) for c in answer.citations])
+            answer.patient = PatientUse(patient.patient_key, [asdict(f) for f in used], [asdict(c) for c in conflicts])
+        answer.timings_ms = clock.total()
+        return answer
+
+    def evidence(
+        self, question: str, top_k: int | None = None, exclude_guidelines: Collection[str] = (),
+        mentions: list[Mention] | None = None, patient: list[Mention] | None = None,
+    ) -> list[Hit]:
+        """Fused hits plus the recommendation sections of the top guidelines (graph expansion)."""
+        hits = self.retriever.retrieve(question, top_k or self.top_k, exclude_guidelines, mentions, patient=patient)
+        return hits + self.retriever.expand_to_recommendations(hits)
+
+    def _valid(self, question: str) -> str:
+        question = question.strip()
+        if not question:
+            raise InputError("the question is empty")
+        if len(question) > self.max_question_chars:
+            raise InputError(f"the question is longer than {self.max_question_chars} characters")
+        return question
+
+    def _attach_grades(self, answer: Answer) -> None:
+        """Each citation that quotes (part of) a graded recommendation shows that grade."""
+        if not answer.citations:
+            return
+        graded = self.graph.recommendations_of([c.chunk_id for c in answer.citations])
+        for citation in answer.citations:
+            for rec in graded.get(citation.chunk_id, []):
+                if rec.char_start < citation.char_end and citation.char_start < rec.char_end:
+                    citation.recommendation = {
+                        "rec_id": rec.rec_id, "label": rec.label, "scheme": rec.scheme, "direction": rec.direction,
+                        "strength": rec.strength, "certainty": rec.certainty,
+                    }
+                    break
+
+
+class _Clock:
+    """Milliseconds per stage, and the total."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = (now - self.last) * 1000
+        self.last = now
+
+    def total(self) -> dict[str, float]:
+        return {**{k: round(v, 1) for k, v in self.stages.items()},
+                "total": round((time.perf_counter() - self.started) * 1000, 1)}

@@ -1,0 +1,168 @@
+"""Wires the parts together once, from settings: graph, embedder, index, retriever, pipeline."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from answering.answer import Answer
+from answering.checking import DraftChecker
+from answering.claim_verifier import ClaimVerifier, SentenceVerifier
+from answering.draft import Generator
+from answering.extractive import ExtractiveGenerator
+from answering.faithfulness import ExactSpanVerifier, Verifier
+from answering.gate import RelevanceGate
+from answering.pipeline import QueryPipeline
+from ckg.errors import WriterBusy
+from ckg.locks import exclusive
+from ckg.nlp.pipeline import get_nlp
+from ckg.settings import Settings
+from ckg.types import Document
+from graph.servers import ArcadeDBServer
+from graph.store import BoltGraphStore, GraphStore
+from ingest.pipeline import Ingestor, IngestReport, reconcile
+from ingest.records.pipeline import RecordIngestor, pseudonym_secret
+from retrieval.embeddings import Embedder, get_embedder
+from retrieval.lexical import LexicalIndex
+from retrieval.retriever import HybridRetriever
+from retrieval.vector_index import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+def open_graph(settings: Settings) -> BoltGraphStore:
+    """The configured Neo4j, or the embedded ArcadeDB server (started on demand)."""
+    g = settings.graph
+    if g.uri:
+        store = BoltGraphStore(g.uri, g.user, g.password.get_secret_value(), database=g.database,
+                               connect_timeout_s=g.connect_timeout_s)
+    else:
+        info = ArcadeDBServer(settings.graph_dir).ensure_running(g.embedded_start_timeout_s)
+        store = BoltGraphStore(info.uri, info.user, info.password, database=info.database,
+                               connect_timeout_s=g.connect_timeout_s)
+    try:
+        store.ensure_schema()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def build_generator(settings: Settings) -> Generator:
+    r, g = settings.retrieval, settings.generation
+    if g.backend == "extractive":
+        return ExtractiveGenerator(r.answer_sentences, r.answer_window)
+    from answering.llm.generator import LLMGenerator  # LangChain and the model only when asked for
+
+    return LLMGenerator.from_settings(g, r.answer_sentences)
+
+
+def build_verifier(settings: Settings, embedder: Embedder) -> Verifier:
+    """``auto``: a quote is checked verbatim; free text (an LLM's) claim by claim."""
+    choice = settings.generation.verifier
+    if choice == "auto":
+        choice = "exact-span" if settings.generation.backend == "extractive" else "claim"
+    if choice == "exact-span":
+        return ExactSpanVerifier()
+    return SentenceVerifier(ClaimVerifier(embedder, get_nlp()))
+
+
+def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, index: VectorIndex) -> QueryPipeline:
+    r = settings.retrieval
+    nlp = get_nlp()
+    retriever = HybridRetriever(graph, embedder, index, lexical_index(index), r.candidates, r.rrf_k,
+                                r.channel_weights, nlp)
+    gate = RelevanceGate(embedder, r.abstain_below, tuple(r.non_evidence_sections))
+    checker = DraftChecker(build_verifier(settings, embedder), settings.generation.unsupported)
+    return QueryPipeline(graph, retriever, gate, build_generator(settings), checker, nlp, r.top_k,
+                         settings.max_question_chars)
+
+
+def lexical_index(index: VectorIndex) -> LexicalIndex:
+    """BM25 over exactly the chunks the vector index holds."""
+    entries = index.entries()
+    return LexicalIndex([e.chunk_id for e in entries], [e.lexical_text for e in entries])
+
+
+def records_ingestor(settings: Settings, graph: GraphStore) -> RecordIngestor:
+    secret = pseudonym_secret(settings.records.pseudonym_secret.get_secret_value(), settings.home)
+    return RecordIngestor(graph, get_nlp(), secret, settings.ingest.max_file_bytes)
+
+
+@dataclass
+class System:
+    settings: Settings
+    graph: GraphStore
+    embedder: Embedder
+    index: VectorIndex
+    pipeline: QueryPipeline
+
+    @classmethod
+    def open(cls, settings: Settings) -> System:
+        graph = open_graph(settings)
+        try:
+            embedder = get_embedder(settings.embedding)
+            index = VectorIndex.open(settings.index_dir, embedder.name, embedder.dimension)
+            system = cls(settings, graph, embedder, index, build_pipeline(settings, graph, embedder, index))
+            system.reconcile()
+        except BaseException:
+            graph.close()
+            raise
+        return system
+
+    def close(self) -> None:
+        self.graph.close()
+
+    def writing(self) -> AbstractContextManager[None]:
+        """The state directory's writer lock: one ingesting process at a time (WriterBusy otherwise)."""
+        home = self.settings.home
+        return exclusive(home / "writer.lock", wait=False, what=f"the state directory {home}")
+
+    def reconcile(self) -> None:
+        """Bring the index in line with the graph (a run that died between the two leaves them apart).
+
+        Skipped while another process is writing: that writer saves a consistent snapshot itself,
+        and meanwhile this process answers from the last one.
+        """
+        try:
+            with self.writing():
+                changed = reconcile(self.graph, self.embedder, self.index)
+        except WriterBusy:
+            log.info("index reconciliation skipped: another process is writing")
+            return
+        if changed["re_embedded"] or changed["dropped"]:
+            self.pipeline.retriever.refresh(lexical_index(self.index))
+
+    @cached_property
+    def records(self) -> RecordIngestor:
+        return records_ingestor(self.settings, self.graph)
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self.pipeline.retriever
+
+    def ingest(self, documents: list[Document], progress: bool = False) -> IngestReport:
+        """Store documents in the graph and the index, then rebuild BM25 over the new chunk set."""
+        with self.writing():
+            ingestor = Ingestor(self.graph, self.embedder, self.index, self.settings.ingest)
+            report = ingestor.ingest(documents, total=len(documents), progress=progress)
+        if report.added or report.updated:
+            self.retriever.refresh(lexical_index(self.index))
+        return report
+
+    def ask(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = (),
+            patient_key: str | None = None) -> Answer:
+        """A cited, checked answer; with ``patient_key``, the patient's facts join the question."""
+        return self.pipeline.ask(question, top_k, exclude_guidelines, patient_key)
+
+    def status(self) -> dict[str, Any]:
+        counts = self.graph.counts()
+        return {
+            "graph": {"engine": self.graph.engine, "uri": self.graph.uri, **counts},
+            "index": {"vectors": self.index.count, "model": self.index.model, "dimension": self.index.dimension,
+                      "snapshot": self.index.snapshot, "path": str(self.settings.index_dir)},
+            "consistent": self.index.chunk_ids() == self.graph.current_chunk_ids(),
+        }

@@ -1,0 +1,168 @@
+"""The ``GraphStore`` contract: every member of the Protocol, as any engine must behave.
+
+A backend's test class inherits ``GraphStoreContract`` and provides an empty ``store`` fixture.
+``test_every_protocol_member_is_exercised`` fails when the Protocol grows a member that no
+contract test calls.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import replace
+
+import pytest
+
+from ckg import ids
+from ckg.errors import GraphUnavailable
+from ckg.hashing import sha256_text
+from ckg.nlp.concepts import Concept
+from ckg.types import Chunk, Document, DocumentMeta, Grade, Recommendation, Section
+from graph.store import ChunkMention, GraphStore, PatientWrite, VersionWrite
+
+TEXT = "Offer statins to adults with type 2 diabetes. Review yearly."
+E11 = Concept("icd10cm:E11", "Type 2 diabetes mellitus", "ICD-10-CM", "E11", "condition", parents=("icd10cm:E08-E13",))
+BLOCK = Concept("icd10cm:E08-E13", "Diabetes mellitus", "ICD-10-CM", "E08-E13", "condition")
+PAD = Concept("icd10cm:I73.9", "Peripheral vascular disease", "ICD-10-CM", "I73.9", "condition")
+
+
+def make_doc(guideline_id: str = "g1", text: str = TEXT, mesh: tuple[str, ...] = ()) -> Document:
+    meta = DocumentMeta(guideline_id=guideline_id, title="Lipids", developer="Dev", released="2020", source="g1.html",
+                        mesh=mesh)
+    return Document(meta=meta, text=text, sections=[Section("Major Recommendations", "Major Recommendations", 0, 0,
+                                                            len(text))])
+
+
+def make_write(doc: Document) -> VersionWrite:
+    sha = sha256_text(doc.text)
+    version = ids.version_id(doc.meta.guideline_id, sha)
+    chunk = Chunk(ids.chunk_id(version, 0), 0, 0, 0, len(doc.text), doc.text, sha256_text(doc.text),
+                  "Lipids | Major Recommendations")
+    return VersionWrite(doc, version, sha, [chunk])
+
+
+def graded(write: VersionWrite) -> VersionWrite:
+    """The write with concepts, mentions (one negated) and one graded recommendation."""
+    chunk_id = write.chunks[0].chunk_id
+    mentions = [ChunkMention(chunk_id, E11.concept_id, "present", 2), ChunkMention(chunk_id, PAD.concept_id, "negated", 1)]
+    rec = Recommendation(ids.recommendation_id(write.version_id, 0), TEXT[:45], 0, 45, "Major Recommendations",
+                         Grade("B recommendation", "USPSTF", "for", "moderate", "moderate"), (chunk_id,))
+    return replace(write, concepts=[E11, BLOCK, PAD], mentions=mentions, recommendations=[rec])
+
+
+class GraphStoreContract:
+    @pytest.fixture()
+    def store(self) -> GraphStore:
+        raise NotImplementedError("a backend's test class provides an empty store")
+
+    def test_every_protocol_member_is_exercised(self) -> None:
+        members = {n for n in vars(GraphStore) if not n.startswith("_")} | set(GraphStore.__annotations__)
+        source = inspect.getsource(GraphStoreContract)
+        called = set(re.findall(r"store\.([a-z_]+)", source))
+        assert members - called == set(), "GraphStore members without a contract test"
+
+    def test_identity_and_health(self, store: GraphStore) -> None:
+        assert store.uri.startswith(("bolt://", "neo4j://"))
+        assert store.engine
+        store.ping()
+
+    def test_schema_setup_is_idempotent(self, store: GraphStore) -> None:
+        store.ensure_schema()
+        store.ensure_schema()
+        assert store.counts()["nodes"]["Chunk"] == 0
+
+    def test_write_is_idempotent(self, store: GraphStore) -> None:
+        write = graded(make_write(make_doc()))
+        store.write_version(write)
+        first = store.counts()
+        store.write_version(write)
+        assert store.counts() == first
+        assert first["nodes"]["Guideline"] == 1 and first["nodes"]["Chunk"] == 1
+        assert first["nodes"]["Recommendation"] == 1 and first["relationships"] > 0
+        assert store.find_version("g1", write.content_sha256) == write.version_id
+        assert store.find_version("g1", sha256_text("other text")) is None
+
+    def test_provenance_carries_guideline_version_section_and_span(self, store: GraphStore) -> None:
+        write = make_write(make_doc())
+        store.write_version(write)
+        chunk_id = write.chunks[0].chunk_id
+        prov = store.provenance([chunk_id, "nowhere#c0000"])
+        assert set(prov) == {chunk_id}
+        p = prov[chunk_id]
+        assert (p.guideline_id, p.version_id, p.section) == ("g1", write.version_id, "Major Recommendations")
+        assert (p.char_start, p.char_end, p.title, p.text) == (0, len(TEXT), "Lipids", TEXT)
+        assert store.guideline_of([chunk_id]) == {chunk_id: "g1"}
+        assert store.chunk_texts([chunk_id]) == {chunk_id: (TEXT, "Lipids | Major Recommendations")}
+
+    def test_new_version_retires_the_old_one(self, store: GraphStore) -> None:
+        old = make_write(make_doc())
+        store.write_version(old)
+        new = make_write(make_doc(text="Offer high-intensity statins. Review yearly."))
+        assert store.current_chunks_replaced_by("g1", new.version_id) == [old.chunks[0].chunk_id]
+        store.write_version(new)
+        assert store.current_chunk_ids() == {new.chunks[0].chunk_id}
+        assert store.find_version("g1", old.content_sha256) is None
+        assert store.counts()["nodes"]["GuidelineVersion"] == 2  # history kept
+
+    def test_section_chunks_filters_by_path(self, store: GraphStore) -> None:
+        write = make_write(make_doc())
+        store.write_version(write)
+        assert [p.chunk_id for p in store.section_chunks(["g1"], "Recommendation")] == [write.chunks[0].chunk_id]
+        assert store.section_chunks(["g1"], "methods") == []
+        assert store.section_chunks(["g2"], "Recommendation") == []
+
+    def test_recommendations_carry_their_grade_and_span(self, store: GraphStore) -> None:
+        write = graded(make_write(make_doc()))
+        store.write_version(write)
+        found = store.recommendations_of([write.chunks[0].chunk_id])
+        [rec] = found[write.chunks[0].chunk_id]
+        assert (rec.rec_id, rec.char_start, rec.char_end) == (write.recommendations[0].rec_id, 0, 45)
+        assert (rec.label, rec.scheme, rec.direction, rec.strength) == ("B recommendation", "USPSTF", "for", "moderate")
+
+    def test_concepts_mentions_and_is_a(self, store: GraphStore) -> None:
+        write = graded(make_write(make_doc()))
+        chunk_id = write.chunks[0].chunk_id
+        store.write_version(write)
+        assert store.counts()["nodes"]["Concept"] == 3
+        assert store.concept_neighbours([BLOCK.concept_id]) == {E11.concept_id}
+        assert store.ancestors([E11.concept_id]) == {E11.concept_id: [BLOCK.concept_id]}
+        assert store.chunks_mentioning([E11.concept_id]) == {chunk_id: [E11.concept_id]}
+        # A negated mention is not evidence for the concept (but still counts as a mention).
+        assert store.chunks_mentioning([PAD.concept_id]) == {}
+        assert store.concept_chunk_counts([E11.concept_id, PAD.concept_id, "icd10cm:Z00"]) == {
+            E11.concept_id: 1, PAD.concept_id: 1}
+        rows = store.mentions_in([chunk_id], [PAD.concept_id])
+        assert [(r["chunk_id"], r["concept_id"], r["assertion"]) for r in rows] == [(chunk_id, PAD.concept_id, "negated")]
+
+    def test_mesh_headings_count_for_every_chunk_of_their_document(self, store: GraphStore) -> None:
+        write = make_write(make_doc(mesh=("Diabetes Mellitus, Type 2",)))
+        store.write_version(write)
+        assert store.headings() == {"mesh:Diabetes Mellitus, Type 2": "Diabetes Mellitus, Type 2"}
+        assert store.chunks_mentioning(["mesh:Diabetes Mellitus, Type 2"]) == {
+            write.chunks[0].chunk_id: ["mesh:Diabetes Mellitus, Type 2"]}
+
+    def test_patients_and_their_facts(self, store: GraphStore) -> None:
+        code = Concept("snomedct:44054006", "Diabetes mellitus type 2", "SNOMED CT", "44054006", "condition")
+        write = PatientWrite({"patient_key": "p1", "birth_year": 1960, "sex": "female", "age_band": "60-64",
+                              "zip3": "021"},
+                             [{"concept_id": code.concept_id, "kind": "condition", "year": 2015, "status": "active",
+                               "value": None, "unit": None}],
+                             [code, E11], [{"source": code.concept_id, "target": E11.concept_id}])
+        store.write_patient(write)
+        store.write_patient(write)  # replaces, never duplicates
+        assert store.patient("p1") == write.patient
+        assert store.patient("nobody") is None
+        [fact] = store.patient_facts("p1")
+        assert (fact["concept_id"], fact["kind"], fact["year"], fact["maps_to"]) == (
+            code.concept_id, "condition", 2015, [E11.concept_id])
+
+    def test_delete_everything_empties_the_graph(self, store: GraphStore) -> None:
+        store.write_version(graded(make_write(make_doc())))
+        store.delete_everything()
+        counts = store.counts()
+        assert counts["relationships"] == 0 and all(n == 0 for n in counts["nodes"].values())
+
+    def test_a_closed_store_says_it_is_unavailable(self, store: GraphStore) -> None:
+        store.close()
+        with pytest.raises(GraphUnavailable):
+            store.ping()
