@@ -32,7 +32,8 @@ class EmbeddingSettings(BaseModel):
     backend: Literal["torch", "onnx-int8"] = Field(
         "torch", description="torch: sentence-transformers as published; onnx-int8: ONNX Runtime, int8 weights "
         "(faster on CPU; see reports/bench/embedding). Changing it requires re-ingesting.")
-    cache_dir: Path = Field(Path.home() / ".cache" / "clinical-kg", description="where exported ONNX models are kept")
+    cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "clinical-kg",
+                            description="where exported ONNX models are kept")
 
 
 class IngestSettings(BaseModel):
@@ -101,7 +102,8 @@ class RecordsSettings(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CKG_", env_nested_delimiter="__", extra="ignore")
 
-    home: Path = Field(Path.home() / ".ckg", description="state directory: graph data, index, logs")
+    home: Path = Field(default_factory=lambda: Path.home() / ".ckg",
+                       description="state directory: graph data, index, logs")
     graph: GraphSettings = GraphSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     ingest: IngestSettings = IngestSettings()

@@ -44,7 +44,7 @@ def run(pairs: list[tuple[str, str]], depth: int = 50) -> dict[str, dict[str, fl
     def metrics(channels: tuple[str, ...], weights: dict[str, float]) -> dict[str, float]:
         rankings = []
         for p in per_query:
-            fused = reciprocal_rank_fusion({c: p[c] for c in channels}, 60, weights)
+            fused = reciprocal_rank_fusion({c: p[c] for c in channels}, system.retriever.rrf_k, weights)
             rankings.append(list(dict.fromkeys(owner[h.chunk_id] for h in fused if h.chunk_id in owner))[:10])
         return ranking_metrics(rankings, golds)
 

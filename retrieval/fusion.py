@@ -6,7 +6,7 @@ from ckg.types import Hit
 
 
 def reciprocal_rank_fusion(
-    rankings: dict[str, list[str]], k: int = 60, weights: dict[str, float] | None = None
+    rankings: dict[str, list[str]], k: int, weights: dict[str, float] | None = None
 ) -> list[Hit]:
     """Weighted RRF: a channel's weight (default 1) scales its 1/(k + rank) contributions."""
     hits: dict[str, Hit] = {}

@@ -42,7 +42,7 @@ def run(system: System, dataset: Dataset, speed_sample: int = 256) -> dict[str, 
     for name, embedder, vectors in (("torch", torch_embedder, stored),
                                     ("onnx-int8", int8, int8.embed(texts, progress=True))):
         dense = _exact_rankings(embedder.embed(questions), vectors, chunk_ids)
-        fused = [[h.chunk_id for h in reciprocal_rank_fusion({"dense": d, "bm25": b}, 60, {})]
+        fused = [[h.chunk_id for h in reciprocal_rank_fusion({"dense": d, "bm25": b}, system.retriever.rrf_k, {})]
                  for d, b in zip(dense, bm25, strict=True)]
         quality[f"{name} dense"] = ranking_metrics([_documents(r, owner) for r in dense], golds)
         quality[f"{name} dense+bm25"] = ranking_metrics([_documents(r, owner) for r in fused], golds)
