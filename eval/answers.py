@@ -5,7 +5,8 @@
   claim verifier — does that passage support that sentence?
 - citation precision (gold): the share of citations drawn from the question's own document;
 - citation recall: the share of answer sentences that cite something (every answer sentence
-  states a fact, so every one needs a citation), and the share of answers citing the gold;
+  states a fact, so every one needs a citation), the share of answers citing the gold, and the
+  share whose first sentence is quoted from the gold;
 - abstention rate, and latency p50/p95 of each stage (retrieve, answer, verify, total).
 """
 
@@ -27,7 +28,7 @@ from runtime.system import System
 def evaluate(system: System, dataset: Dataset) -> dict[str, object]:
     checker = ClaimVerifier(system.embedder, get_nlp())
     stages: dict[str, list[float]] = defaultdict(list)
-    answered = abstained = sentences = supported = cited_sentences = gold_cited = 0
+    answered = abstained = sentences = supported = cited_sentences = gold_cited = gold_first = 0
     support, from_gold, scores = [], [], []
     system.ask(dataset.queries[0].text)  # warm-up: the first query loads models and caches
     for q in dataset.queries:
@@ -40,6 +41,8 @@ def evaluate(system: System, dataset: Dataset) -> dict[str, object]:
         answered += 1
         citations = {c.n: c for c in answer.citations}
         gold_cited += any(c.guideline_id == q.gold for c in answer.citations)
+        first = answer.sentences[0].citations[0] if answer.sentences and answer.sentences[0].citations else None
+        gold_first += first is not None and citations[first].guideline_id == q.gold
         from_gold += [c.guideline_id == q.gold for c in answer.citations]
         for sentence in answer.sentences:
             sentences += 1
@@ -61,7 +64,8 @@ def evaluate(system: System, dataset: Dataset) -> dict[str, object]:
                          "mean_sentence_score": round(float(np.mean(scores)), 4) if scores else 0.0},
         "citation_precision": {"support": _mean(support), "gold_document": _mean(from_gold), "citations": len(support)},
         "citation_recall": {"sentences_cited": _ratio(cited_sentences, sentences),
-                            "answers_citing_gold": _ratio(gold_cited, answered)},
+                            "answers_citing_gold": _ratio(gold_cited, answered),
+                            "answers_leading_with_gold": _ratio(gold_first, answered)},
         "latency": {stage: percentiles(values) for stage, values in stages.items()},
     }
 
@@ -81,6 +85,8 @@ def add_to_report(report: Report, dataset: Dataset, result: dict[str, object]) -
         "citation recall: sentences that cite evidence": {"value": r["sentences_cited"], "n": f["sentences"]},
         "citation recall: answers citing the gold document": {"value": r["answers_citing_gold"],
                                                              "n": result["answered"]},
+        "first sentence quoted from the gold document": {"value": r["answers_leading_with_gold"],
+                                                         "n": result["answered"]},
     }, "measure")
     latency = result["latency"]
     assert isinstance(latency, dict)

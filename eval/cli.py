@@ -119,6 +119,30 @@ def abstention(corpus: Corpus = None, questions: Questions = None, limit: Limit 
     _finish(report, out, as_json)
 
 
+SPECIALIST_QUESTIONS = Path(__file__).resolve().parent / "data" / "specialist_questions.jsonl"
+
+
+@eval_app.command()
+def specialist(guidelines: Annotated[Path, typer.Option(help="The guideline folder the questions are about.")],
+               questions: Annotated[Path, typer.Option(
+                   help="Questions JSONL (qid, kind, question, guideline_id, gold_sha256).")] = SPECIALIST_QUESTIONS,
+               limit: Limit = None, out: Out = None, as_json: AsJson = False) -> None:
+    """Clinician-style questions: cites the gold guideline, quotes and leads with its recommendation."""
+    from eval import specialist as suite
+    from ingest.pipeline import parse_files
+
+    report = _report("specialist", "Specialist questions: does the answer lead with the recommendation?", suite)
+    with cli_system() as system:
+        try:
+            loaded = suite.load_questions(questions, guidelines, limit)
+        except (ValueError, OSError, KeyError) as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        system.ingest(parse_files([guidelines], system.settings.ingest), progress=sys.stderr.isatty())
+        report.metrics["specialist"] = result = suite.evaluate(system, loaded)
+        suite.add_to_report(report, result)
+    _finish(report, out, as_json)
+
+
 @eval_app.command()
 def faithfulness(guidelines: Guidelines = None,
                  sample: Annotated[int, typer.Option(help="Recommendation sentences to perturb.")] = 300,

@@ -104,8 +104,16 @@ def _bench_memory(report: Report, metrics: dict[str, Any]) -> None:
                                 "query p95 ms": r["query_latency"]["p95_ms"]}}, "")
 
 
+def _specialist(report: Report, metrics: dict[str, Any]) -> None:
+    result = metrics["specialist"]
+    report.table(result["rates"], "answer ranking")
+    if "baseline_rates" in result:
+        report.table(result["baseline_rates"], "baseline: most relevant sentence first")
+
+
 SECTIONS: dict[str, Callable[[Report, dict[str, Any]], None]] = {
     "retrieval": _retrieval, "answers": _answers, "abstention": _abstention, "faithfulness": _faithfulness,
+    "specialist": _specialist,
     "bench/ingest": _bench_ingest, "bench/embedding": _bench_embedding, "bench/vectors": _bench_vectors,
     "bench/memory": _bench_memory,
 }

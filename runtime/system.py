@@ -16,6 +16,7 @@ from answering.extractive import ExtractiveGenerator
 from answering.faithfulness import ExactSpanVerifier, Verifier
 from answering.gate import RelevanceGate
 from answering.pipeline import QueryPipeline
+from answering.ranking import AnswerRanker
 from ckg.errors import WriterBusy
 from ckg.locks import exclusive
 from ckg.nlp.pipeline import get_nlp
@@ -51,10 +52,10 @@ def open_graph(settings: Settings) -> BoltGraphStore:
     return store
 
 
-def build_generator(settings: Settings) -> Generator:
+def build_generator(settings: Settings, graph: GraphStore) -> Generator:
     r, g = settings.retrieval, settings.generation
     if g.backend == "extractive":
-        return ExtractiveGenerator(r.answer_sentences, r.answer_window)
+        return ExtractiveGenerator(AnswerRanker(graph, get_nlp()), r.answer_sentences, r.answer_window)
     from answering.llm.generator import LLMGenerator  # LangChain and the model only when asked for
 
     return LLMGenerator.from_settings(g, r.answer_sentences)
@@ -77,7 +78,7 @@ def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, in
                                 r.channel_weights, nlp)
     gate = RelevanceGate(embedder, r.abstain_below, tuple(r.non_evidence_sections))
     checker = DraftChecker(build_verifier(settings, embedder), settings.generation.unsupported)
-    return QueryPipeline(graph, retriever, gate, build_generator(settings), checker, nlp, r.top_k,
+    return QueryPipeline(graph, retriever, gate, build_generator(settings, graph), checker, nlp, r.top_k,
                          settings.max_question_chars)
 
 

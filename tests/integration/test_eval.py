@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from ckg.jsonl import read_jsonl
+from eval.cli import SPECIALIST_QUESTIONS
 from graph.servers import ArcadeDBServer
 
-from ..conftest import FEDERAL, PUBMEDQA
+from ..conftest import DEV, FEDERAL, PUBMEDQA
 from .test_api_and_cli import run_ckg
 
 ABSTRACTS = 40
@@ -111,3 +112,27 @@ def test_vector_benchmark_measures_recall_against_exact_search(home: Path, tmp_p
     rows = metrics["result"]["sizes"]["3000"]
     assert rows["Flat (exact)"]["recall@10_vs_exact"] == 1.0
     assert all(0.0 < r["recall@10_vs_exact"] <= 1.0 for r in rows.values())
+
+
+SPECIALIST_SLICE = ["ngc-10718.html", "ngc-11020.html", "ngc-10634.html"]
+
+
+def test_specialist_questions_are_judged_against_their_gold_recommendation(home: Path, tmp_path: Path) -> None:
+    """Three ngc-dev guidelines and the shipped questions about them (copied nowhere: read from shared data)."""
+    folder = tmp_path / "guidelines"
+    folder.mkdir()
+    ids = {name.removesuffix(".html") for name in SPECIALIST_SLICE}
+    for name in SPECIALIST_SLICE:
+        (folder / name).symlink_to(DEV / name)
+    rows = [r for _, r in read_jsonl(DEV / "index.jsonl") if r["id"] in ids]
+    (folder / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    questions = [r for _, r in read_jsonl(SPECIALIST_QUESTIONS) if r["guideline_id"] in ids]
+    assert {r["kind"] for r in questions} == {"negative", "numeric", "positive"}
+    (tmp_path / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in questions))
+    metrics, report = _eval(home, tmp_path, "specialist", "--guidelines", str(folder),
+                            "--questions", str(tmp_path / "questions.jsonl"))
+    rates = metrics["specialist"]["rates"]
+    assert rates["all"]["n"] == len(questions) == 6
+    assert rates["all"]["cites_gold_guideline"] >= 0.8  # three guidelines on unrelated topics
+    assert rates["all"]["leads_with_gold"] <= rates["all"]["quotes_gold"] <= rates["all"]["cites_gold_guideline"]
+    assert "leads_with_gold" in report

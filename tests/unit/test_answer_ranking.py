@@ -1,0 +1,104 @@
+"""Answer ranking on fakes of the graph and the NLP pipeline (the real ones run in integration)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from answering.gate import Candidate, Relevance
+from answering.ranking import AnswerRanker, is_statement
+from ckg.nlp.concepts import Concept, Mention
+from ckg.types import Hit, Provenance
+from graph.store import GradedSpan
+
+CISPLATIN = Concept("drugbank:DB00515", "Cisplatin", "DrugBank", "DB00515", "drug")
+
+
+@pytest.mark.parametrize("text", [
+    "In adult patients with flail chest after blunt trauma, should operative fixation be performed?",
+    "Appropriate treatment of patients with HIV/AIDS taking AEDs and ARVs",
+    "Mini-Mental Status Examination (MMSE) scores of 24 or less (Level C)",
+    "When assessing frailty in primary and community care settings, consider using 1 of the following:",
+])
+def test_questions_headings_fragments_and_lead_ins_are_not_statements(text: str) -> None:
+    assert not is_statement(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Do not use hair removal routinely to reduce the risk of surgical site infection.",
+    "Advise patients that they may shower safely 48 hours after surgery.",
+    "Korotkoff phase V should be used to designate diastolic BP.",
+    "The USPSTF recommends annual screening for lung cancer with low-dose computed tomography.",
+])
+def test_recommendations_are_statements(text: str) -> None:
+    assert is_statement(text)
+
+
+class FakeGraph:
+    def __init__(self, spans: dict[str, list[GradedSpan]]) -> None:
+        self.spans = spans
+
+    def recommendations_of(self, chunk_ids: list[str]) -> dict[str, list[GradedSpan]]:
+        return {c: self.spans[c] for c in chunk_ids if c in self.spans}
+
+
+class FakeNLP:
+    """Cisplatin, negated when the text says "not fit for" it."""
+
+    def analyze(self, text: str) -> list[Mention]:
+        if "cisplatin" not in text:
+            return []
+        return [Mention(CISPLATIN, 0, 9, "cisplatin", "negated" if "not fit" in text else "present")]
+
+
+def relevance(*texts_and_scores: tuple[str, float]) -> Relevance:
+    candidates, offset = [], 0
+    for text, _ in texts_and_scores:
+        prov = Provenance(f"c{offset}", "g", "g@v", "T", "Recommendations", offset, offset + len(text), text)
+        candidates.append(Candidate(Hit(f"c{offset}", 1.0, provenance=prov), offset, offset + len(text), text))
+        offset += 1000
+    return Relevance(candidates, np.array([s for _, s in texts_and_scores], dtype=np.float32), None)
+
+
+def test_a_graded_recommendation_leads_over_a_closer_commentary_sentence() -> None:
+    found = relevance(("Screening with low-dose CT has a high false-positive rate in smokers.", 0.80),
+                      ("The USPSTF recommends annual screening with low-dose CT in adults aged 55 to 80.", 0.74))
+    graph = FakeGraph({"c1000": [GradedSpan("r1", 1000, 1080, "B recommendation", "USPSTF", "for", "strong", None)]})
+    ranked = AnswerRanker(graph, FakeNLP()).rank("Who should be screened with low-dose CT?", found)  # type: ignore[arg-type]
+    assert ranked[0].candidate.start == 1000 and ranked[0].reasons == ("recommendation (B recommendation)",)
+
+
+def test_methods_text_gives_way_unless_methods_are_asked_about() -> None:
+    found = relevance(("A systematic review of the evidence was undertaken to develop these statements.", 0.80),
+                      ("Target a glucose range of 140 to 180 mg/dL in critically ill patients.", 0.72))
+    ranker = AnswerRanker(FakeGraph({}), FakeNLP())  # type: ignore[arg-type]
+    assert ranker.rank("What glucose range should we target in the ICU?", found)[0].candidate.start == 1000
+    assert ranker.rank("What methods were used to develop the glucose guidance?", found)[0].candidate.start == 0
+
+
+def test_a_sentence_asserting_the_opposite_of_the_question_gives_way() -> None:
+    found = relevance(("Concurrent high-dose cisplatin should be delivered with radiotherapy.", 0.82),
+                      ("Cetuximab should be delivered to patients not fit for high-dose cisplatin.", 0.76))
+    ranker = AnswerRanker(FakeGraph({}), FakeNLP())  # type: ignore[arg-type]
+    ranked = ranker.rank("What to give with radiotherapy when the patient is not fit for cisplatin?", found)
+    assert ranked[0].candidate.start == 1000
+    assert "asserts the opposite of the question" in ranked[1].reasons[0]
+    fit = ranker.rank("What chemotherapy goes with radiotherapy, cisplatin?", found)
+    assert fit[0].candidate.start == 0
+
+
+def test_sentences_about_the_document_give_way_to_what_it_recommends() -> None:
+    found = relevance(("The present guideline provides recommendations for the treatment of constipation.", 0.85),
+                      ("The routine use of an abdominal radiograph to diagnose constipation is not indicated.", 0.75))
+    ranker = AnswerRanker(FakeGraph({}), FakeNLP())  # type: ignore[arg-type]
+    ranked = ranker.rank("Should I x-ray a child with constipation?", found)
+    assert ranked[0].candidate.start == 1000 and ranked[1].reasons == ("methods",)
+
+
+def test_a_sentence_excluding_what_the_question_excludes_comes_forward() -> None:
+    found = relevance(("Cetuximab should not be delivered with chemotherapy in stage IVA-B disease.", 0.80),
+                      ("Cetuximab should be delivered to patients not fit for high-dose cisplatin.", 0.77))
+    ranker = AnswerRanker(FakeGraph({}), FakeNLP())  # type: ignore[arg-type]
+    ranked = ranker.rank("What if the patient is not fit for cisplatin?", found)
+    assert ranked[0].candidate.start == 1000
+    assert ranked[0].reasons == ("excludes what the question excludes: drugbank:DB00515",)
