@@ -103,7 +103,8 @@ def judge(pipeline: QueryPipeline, q: SpecialistQuestion) -> dict[str, Any]:
         "quotes_gold": any(quoting),
         "leads_with_gold": bool(quoting) and quoting[0],
         "abstained_wrongly": answer.abstained,
-        "first_sentence": answer.sentences[0].text[:200] if answer.sentences else None,
+        # Where the answer led from, not its words: the guidelines' text stays out of reports.
+        "led_with": citations[answer.sentences[0].citations[0]].chunk_id if answer.sentences else None,
     }
 
 
@@ -139,5 +140,5 @@ def add_to_report(report: Report, result: dict[str, Any]) -> None:
     missed = [r for r in result["per_question"] if not r["leads_with_gold"]]
     if missed:
         report.heading("Answers that did not lead with the gold recommendation")
-        report.table({r["qid"]: {"kind": r["kind"], "first sentence": r["first_sentence"] or "(abstained)"}
+        report.table({r["qid"]: {"kind": r["kind"], "led with chunk": r["led_with"] or "(abstained)"}
                       for r in missed}, "question")
