@@ -9,6 +9,8 @@ answer at all. What to *lead* with needs more: a specialist asks for a recommend
   a little more, over the evidence and commentary around it;
 - methods text ("a systematic review ... was undertaken") gives way, unless the question asks
   about methods;
+- the guideline retrieval ranked first is preferred a little, so that an answer does not lead
+  with another body's recommendation on a neighbouring question;
 - a sentence that asserts a clinical concept the opposite way from the question — "patients *not*
   fit for cisplatin" asked, a recommendation for patients who receive it quoted — gives way to
   one that agrees (ConText assertions on both, for the concepts they share).
@@ -27,6 +29,7 @@ from graph.store import GradedSpan, GraphStore
 
 RECOMMENDATION_BONUS = 0.06
 GRADED_BONUS = 0.03
+TOP_GUIDELINE_BONUS = 0.04  # the guideline retrieval ranked first: keeps the answer to one source's advice
 METHODS_PENALTY = 0.12
 CONFLICT_PENALTY = 0.15
 AGREEMENT_BONUS = 0.05  # both exclude the same concept ("not fit for cisplatin"): the same subgroup
@@ -96,7 +99,9 @@ class AnswerRanker:
             return []
         recommendations = self.graph.recommendations_of(sorted({c.hit.chunk_id for c, _ in ranked}))
         methods_ok = bool(_ASKS_ABOUT_METHODS.search(question))
-        scored = [self._score(c, s, recommendations, methods_ok) for c, s in ranked]
+        top = _guideline(relevance.candidates[0])  # candidates come in the fused ranking's order
+        scored = [self._score(c, s + (TOP_GUIDELINE_BONUS if _guideline(c) == top else 0.0), recommendations,
+                              methods_ok) for c, s in ranked]
         scored.sort(key=lambda r: -r.score)
         asked = _asserted(self.nlp.analyze(question))
         checked = [self._agreement(r, asked) for r in scored[:CHECKED_FOR_CONFLICTS]] if asked else []
@@ -127,6 +132,11 @@ class AnswerRanker:
             reason = "excludes what the question excludes: " + ", ".join(excluded)
             return Ranked(ranked.candidate, ranked.score + AGREEMENT_BONUS, (*ranked.reasons, reason))
         return ranked
+
+
+def _guideline(candidate: Candidate) -> str | None:
+    prov = candidate.hit.provenance
+    return prov.guideline_id if prov else None
 
 
 def _asserted(mentions: list[Mention]) -> dict[str, bool]:

@@ -51,10 +51,11 @@ class FakeNLP:
         return [Mention(CISPLATIN, 0, 9, "cisplatin", "negated" if "not fit" in text else "present")]
 
 
-def relevance(*texts_and_scores: tuple[str, float]) -> Relevance:
+def relevance(*texts_and_scores: tuple[str, float], guidelines: tuple[str, ...] = ()) -> Relevance:
     candidates, offset = [], 0
-    for text, _ in texts_and_scores:
-        prov = Provenance(f"c{offset}", "g", "g@v", "T", "Recommendations", offset, offset + len(text), text)
+    for i, (text, _) in enumerate(texts_and_scores):
+        g = guidelines[i] if guidelines else "g"
+        prov = Provenance(f"c{offset}", g, f"{g}@v", "T", "Recommendations", offset, offset + len(text), text)
         candidates.append(Candidate(Hit(f"c{offset}", 1.0, provenance=prov), offset, offset + len(text), text))
         offset += 1000
     return Relevance(candidates, np.array([s for _, s in texts_and_scores], dtype=np.float32), None)
@@ -102,3 +103,12 @@ def test_a_sentence_excluding_what_the_question_excludes_comes_forward() -> None
     ranked = ranker.rank("What if the patient is not fit for cisplatin?", found)
     assert ranked[0].candidate.start == 1000
     assert ranked[0].reasons == ("excludes what the question excludes: drugbank:DB00515",)
+
+
+def test_the_guideline_retrieval_ranked_first_is_preferred_a_little() -> None:
+    found = relevance(("Offer watchful waiting to adults with acute sinusitis when follow-up is assured.", 0.76),
+                      ("Prescribe antibiotics for children with severe acute bacterial sinusitis.", 0.78),
+                      guidelines=("adult-sinusitis", "child-sinusitis"))
+    ranked = AnswerRanker(FakeGraph({}), FakeNLP()).rank("Watchful waiting in adult sinusitis?", found)  # type: ignore[arg-type]
+    assert ranked[0].candidate.hit.provenance is not None
+    assert ranked[0].candidate.hit.provenance.guideline_id == "adult-sinusitis"
