@@ -10,12 +10,13 @@ on: the extractive generator quotes the best of them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ckg.text import sentence_spans
 from ckg.types import Hit
+from graph.store import GradedSpan
 from retrieval.embeddings import Embedder
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -45,6 +46,9 @@ class Relevance:
     candidates: list[Candidate]
     scores: np.ndarray
     refusal: str | None
+    # The graded recommendations in the candidates' chunks: read once by the pipeline when it
+    # answers, for the answer ranking and for the grades on the citations.
+    recommendations: dict[str, list[GradedSpan]] = field(default_factory=dict)
 
     @property
     def best(self) -> float:

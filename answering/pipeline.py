@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from answering.answer import Answer, PatientUse, QuestionConcept
 from answering.checking import DraftChecker, abstention
@@ -27,7 +27,7 @@ from ckg.errors import InputError
 from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
 from ckg.types import Hit
-from graph.store import GraphStore
+from graph.store import GradedSpan, GraphStore
 from retrieval.retriever import HybridRetriever
 
 
@@ -57,12 +57,14 @@ class QueryPipeline:
         if relevance.refusal is not None:
             answer = abstention(question, relevance.refusal, f"{self.checker.verifier.name}+{self.generator.name}")
         else:
+            chunk_ids = sorted({c.hit.chunk_id for c in relevance.candidates})
+            relevance = replace(relevance, recommendations=self.graph.recommendations_of(chunk_ids))
             draft = self.generator.draft(question, hits, relevance)
             clock.lap("answer")
             answer = self.checker.check(question, draft, self.generator.name)
             clock.lap("verify")
         answer.relevance = round(relevance.best, 4)
-        self._attach_grades(answer)
+        self._attach_grades(answer, relevance.recommendations)
         answer.concepts = [QuestionConcept(m.concept.concept_id, m.concept.name, m.text, m.assertion)
                            for m in mentions]
         if patient:
@@ -87,11 +89,9 @@ class QueryPipeline:
             raise InputError(f"the question is longer than {self.max_question_chars} characters")
         return question
 
-    def _attach_grades(self, answer: Answer) -> None:
+    @staticmethod
+    def _attach_grades(answer: Answer, graded: dict[str, list[GradedSpan]]) -> None:
         """Each citation that quotes (part of) a graded recommendation shows that grade."""
-        if not answer.citations:
-            return
-        graded = self.graph.recommendations_of([c.chunk_id for c in answer.citations])
         for citation in answer.citations:
             for rec in graded.get(citation.chunk_id, []):
                 if rec.char_start < citation.char_end and citation.char_start < rec.char_end:

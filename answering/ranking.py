@@ -25,7 +25,7 @@ from typing import Protocol
 from answering.gate import Candidate, Relevance
 from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
-from graph.store import GradedSpan, GraphStore
+from graph.store import GradedSpan
 
 RECOMMENDATION_BONUS = 0.06
 GRADED_BONUS = 0.03
@@ -89,7 +89,6 @@ class RelevanceOrder:
 
 @dataclass
 class AnswerRanker:
-    graph: GraphStore
     nlp: ClinicalNLP
 
     def rank(self, question: str, relevance: Relevance) -> list[Ranked]:
@@ -97,7 +96,7 @@ class AnswerRanker:
         ranked = [(c, s) for c, s in relevance.ranked() if is_statement(c.text)]
         if not ranked:
             return []
-        recommendations = self.graph.recommendations_of(sorted({c.hit.chunk_id for c, _ in ranked}))
+        recommendations = relevance.recommendations
         methods_ok = bool(_ASKS_ABOUT_METHODS.search(question))
         top = _guideline(relevance.candidates[0])  # candidates come in the fused ranking's order
         scored = [self._score(c, s + (TOP_GUIDELINE_BONUS if _guideline(c) == top else 0.0), recommendations,

@@ -28,6 +28,7 @@ from ckg.types import Chunk, Document
 from eval.report import Report
 from ingest.discovery import read_sidecar
 from ingest.loaders import load_document
+from ingest.loaders.common import SourceMeta
 from ingest.recommendations import extract_recommendations
 from runtime.system import System
 
@@ -62,8 +63,9 @@ def _spans(doc: Document) -> list[tuple[int, int]]:
     return spans
 
 
-def _document(path: Path) -> Document:
-    return load_document(path, path.read_bytes(), read_sidecar(path.parent).get(path.name))
+def _document(path: Path, sidecar: dict[str, SourceMeta] | None = None) -> Document:
+    meta = (sidecar if sidecar is not None else read_sidecar(path.parent)).get(path.name)
+    return load_document(path, path.read_bytes(), meta)
 
 
 def gold_candidates(path: Path) -> list[str]:
@@ -74,8 +76,9 @@ def gold_candidates(path: Path) -> list[str]:
 
 def load_questions(questions: Path, guidelines: Path, limit: int | None = None) -> list[SpecialistQuestion]:
     loaded = []
+    sidecar = read_sidecar(guidelines)
     for line_no, row in list(read_jsonl(questions))[:limit]:
-        doc = _document(guidelines / f"{row['guideline_id']}.html")
+        doc = _document(guidelines / f"{row['guideline_id']}.html", sidecar)
         spans = [s for s in _spans(doc) if text_hash(doc.text[s[0] : s[1]]) == row["gold_sha256"]]
         if not spans:
             raise ValueError(f"{questions}:{line_no}: the gold of {row['qid']} is not in {row['guideline_id']}")

@@ -55,7 +55,7 @@ def open_graph(settings: Settings) -> BoltGraphStore:
 def build_generator(settings: Settings, graph: GraphStore) -> Generator:
     r, g = settings.retrieval, settings.generation
     if g.backend == "extractive":
-        return ExtractiveGenerator(AnswerRanker(graph, get_nlp()), r.answer_sentences, r.answer_window)
+        return ExtractiveGenerator(AnswerRanker(get_nlp()), r.answer_sentences, r.answer_window)
     from answering.llm.generator import LLMGenerator  # LangChain and the model only when asked for
 
     return LLMGenerator.from_settings(g, r.answer_sentences)

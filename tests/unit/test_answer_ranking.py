@@ -1,4 +1,4 @@
-"""Answer ranking on fakes of the graph and the NLP pipeline (the real ones run in integration)."""
+"""Answer ranking on a fake NLP pipeline and given recommendation spans (the real ones run in integration)."""
 
 from __future__ import annotations
 
@@ -34,14 +34,6 @@ def test_recommendations_are_statements(text: str) -> None:
     assert is_statement(text)
 
 
-class FakeGraph:
-    def __init__(self, spans: dict[str, list[GradedSpan]]) -> None:
-        self.spans = spans
-
-    def recommendations_of(self, chunk_ids: list[str]) -> dict[str, list[GradedSpan]]:
-        return {c: self.spans[c] for c in chunk_ids if c in self.spans}
-
-
 class FakeNLP:
     """Cisplatin, negated when the text says "not fit for" it."""
 
@@ -51,28 +43,31 @@ class FakeNLP:
         return [Mention(CISPLATIN, 0, 9, "cisplatin", "negated" if "not fit" in text else "present")]
 
 
-def relevance(*texts_and_scores: tuple[str, float], guidelines: tuple[str, ...] = ()) -> Relevance:
+def relevance(*texts_and_scores: tuple[str, float], guidelines: tuple[str, ...] = (),
+              recommendations: dict[str, list[GradedSpan]] | None = None) -> Relevance:
     candidates, offset = [], 0
     for i, (text, _) in enumerate(texts_and_scores):
         g = guidelines[i] if guidelines else "g"
         prov = Provenance(f"c{offset}", g, f"{g}@v", "T", "Recommendations", offset, offset + len(text), text)
         candidates.append(Candidate(Hit(f"c{offset}", 1.0, provenance=prov), offset, offset + len(text), text))
         offset += 1000
-    return Relevance(candidates, np.array([s for _, s in texts_and_scores], dtype=np.float32), None)
+    return Relevance(candidates, np.array([s for _, s in texts_and_scores], dtype=np.float32), None,
+                     recommendations or {})
 
 
 def test_a_graded_recommendation_leads_over_a_closer_commentary_sentence() -> None:
+    spans = {"c1000": [GradedSpan("r1", 1000, 1080, "B recommendation", "USPSTF", "for", "strong", None)]}
     found = relevance(("Screening with low-dose CT has a high false-positive rate in smokers.", 0.80),
-                      ("The USPSTF recommends annual screening with low-dose CT in adults aged 55 to 80.", 0.74))
-    graph = FakeGraph({"c1000": [GradedSpan("r1", 1000, 1080, "B recommendation", "USPSTF", "for", "strong", None)]})
-    ranked = AnswerRanker(graph, FakeNLP()).rank("Who should be screened with low-dose CT?", found)  # type: ignore[arg-type]
+                      ("The USPSTF recommends annual screening with low-dose CT in adults aged 55 to 80.", 0.74),
+                      recommendations=spans)
+    ranked = AnswerRanker(FakeNLP()).rank("Who should be screened with low-dose CT?", found)  # type: ignore[arg-type]
     assert ranked[0].candidate.start == 1000 and ranked[0].reasons == ("recommendation (B recommendation)",)
 
 
 def test_methods_text_gives_way_unless_methods_are_asked_about() -> None:
     found = relevance(("A systematic review of the evidence was undertaken to develop these statements.", 0.80),
                       ("Target a glucose range of 140 to 180 mg/dL in critically ill patients.", 0.72))
-    ranker = AnswerRanker(FakeGraph({}), FakeNLP())  # type: ignore[arg-type]
+    ranker = AnswerRanker(FakeNLP())  # type: ignore[arg-type]
     assert ranker.rank("What glucose range should we target in the ICU?", found)[0].candidate.start == 1000
     assert ranker.rank("What methods were used to develop the glucose guidance?", found)[0].candidate.start == 0
 
@@ -80,7 +75,7 @@ def test_methods_text_gives_way_unless_methods_are_asked_about() -> None:
 def test_a_sentence_asserting_the_opposite_of_the_question_gives_way() -> None:
     found = relevance(("Concurrent high-dose cisplatin should be delivered with radiotherapy.", 0.82),
                       ("Cetuximab should be delivered to patients not fit for high-dose cisplatin.", 0.76))
-    ranker = AnswerRanker(FakeGraph({}), FakeNLP())  # type: ignore[arg-type]
+    ranker = AnswerRanker(FakeNLP())  # type: ignore[arg-type]
     ranked = ranker.rank("What to give with radiotherapy when the patient is not fit for cisplatin?", found)
     assert ranked[0].candidate.start == 1000
     assert "asserts the opposite of the question" in ranked[1].reasons[0]
@@ -91,7 +86,7 @@ def test_a_sentence_asserting_the_opposite_of_the_question_gives_way() -> None:
 def test_sentences_about_the_document_give_way_to_what_it_recommends() -> None:
     found = relevance(("The present guideline provides recommendations for the treatment of constipation.", 0.85),
                       ("The routine use of an abdominal radiograph to diagnose constipation is not indicated.", 0.75))
-    ranker = AnswerRanker(FakeGraph({}), FakeNLP())  # type: ignore[arg-type]
+    ranker = AnswerRanker(FakeNLP())  # type: ignore[arg-type]
     ranked = ranker.rank("Should I x-ray a child with constipation?", found)
     assert ranked[0].candidate.start == 1000 and ranked[1].reasons == ("methods",)
 
@@ -99,7 +94,7 @@ def test_sentences_about_the_document_give_way_to_what_it_recommends() -> None:
 def test_a_sentence_excluding_what_the_question_excludes_comes_forward() -> None:
     found = relevance(("Cetuximab should not be delivered with chemotherapy in stage IVA-B disease.", 0.80),
                       ("Cetuximab should be delivered to patients not fit for high-dose cisplatin.", 0.77))
-    ranker = AnswerRanker(FakeGraph({}), FakeNLP())  # type: ignore[arg-type]
+    ranker = AnswerRanker(FakeNLP())  # type: ignore[arg-type]
     ranked = ranker.rank("What if the patient is not fit for cisplatin?", found)
     assert ranked[0].candidate.start == 1000
     assert ranked[0].reasons == ("excludes what the question excludes: drugbank:DB00515",)
@@ -109,6 +104,6 @@ def test_the_guideline_retrieval_ranked_first_is_preferred_a_little() -> None:
     found = relevance(("Offer watchful waiting to adults with acute sinusitis when follow-up is assured.", 0.76),
                       ("Prescribe antibiotics for children with severe acute bacterial sinusitis.", 0.78),
                       guidelines=("adult-sinusitis", "child-sinusitis"))
-    ranked = AnswerRanker(FakeGraph({}), FakeNLP()).rank("Watchful waiting in adult sinusitis?", found)  # type: ignore[arg-type]
+    ranked = AnswerRanker(FakeNLP()).rank("Watchful waiting in adult sinusitis?", found)  # type: ignore[arg-type]
     assert ranked[0].candidate.hit.provenance is not None
     assert ranked[0].candidate.hit.provenance.guideline_id == "adult-sinusitis"
