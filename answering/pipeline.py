@@ -14,6 +14,7 @@ The CLI, the API and the evaluation suites all answer through ``QueryPipeline.as
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
@@ -29,6 +30,8 @@ from ckg.nlp.pipeline import ClinicalNLP
 from ckg.types import Hit
 from graph.store import GradedSpan, GraphStore
 from retrieval.retriever import HybridRetriever
+
+WORD = re.compile(r"[^\W_]")  # a letter or a digit: the API schema's pattern for a question
 
 
 @dataclass
@@ -83,8 +86,8 @@ class QueryPipeline:
 
     def _valid(self, question: str) -> str:
         question = question.strip()
-        if not question:
-            raise InputError("the question is empty")
+        if not WORD.search(question):
+            raise InputError("the question is empty: it has no letters or digits")
         if len(question) > self.max_question_chars:
             raise InputError(f"the question is longer than {self.max_question_chars} characters")
         return question

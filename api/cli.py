@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.admin_cli import audit_app, keys_app
 from ckg import logs
 from ckg.errors import InputError
 from ckg.settings import get_settings
@@ -23,6 +24,8 @@ ingest_app = typer.Typer(help="Add documents to the knowledge graph and the vect
 server_app = typer.Typer(help="The embedded graph server (used when CKG_GRAPH__URI is not set).", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(server_app, name="server")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 # Other packages add command groups through the "ckg.commands" entry point (eval: `ckg eval ...`),
 # so this command line never imports them by name.
 for _entry in entry_points(group="ckg.commands"):
@@ -225,13 +228,20 @@ def status(as_json: JsonFlag = False) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (each loads the models and the index).")] = 1,
+    ssl_certfile: Annotated[Path | None, typer.Option(help="Serve HTTPS with this certificate (PEM).")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's private key (PEM).")] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        help="Behind a reverse proxy: the proxy's address(es), whose X-Forwarded-For/-Proto are trusted.")] = None,
 ) -> None:
-    """Run the query API (OpenAPI docs at /docs)."""
+    """Run the query API (OpenAPI docs at /docs). Every route but /v1/healthz needs a credential."""
     import uvicorn
 
-    from api.app import create_app
-
-    uvicorn.run(create_app(get_settings()), host=host, port=port)
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise typer.BadParameter("give both --ssl-certfile and --ssl-keyfile, or neither")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, proxy_headers=forwarded_allow_ips is not None,
+                forwarded_allow_ips=forwarded_allow_ips, server_header=False, timeout_keep_alive=5)
 
 
 @app.command()

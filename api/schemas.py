@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from access.roles import Role
+
 
 class QueryRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
+    # Python's regex engine, so that the pattern means here what it means to the pipeline.
+    model_config = ConfigDict(regex_engine="python-re", json_schema_extra={"examples": [
         {"question": "Should adults be screened for peripheral artery disease with the ankle-brachial index?"}
     ]})
 
-    question: str = Field(..., min_length=1, max_length=2000, description="A specialist's clinical question.")
+    question: str = Field(..., min_length=1, max_length=2000, pattern=r"[^\W_]",
+                          description="A specialist's clinical question (with at least one letter or digit).")
     top_k: int | None = Field(None, ge=1, le=50, description="How many evidence chunks to retrieve.")
     patient_key: str | None = Field(
         None, max_length=64, description="A stored patient's pseudonym: their active conditions, medications and "
@@ -131,3 +135,56 @@ class RecordsOut(BaseModel):
     facts: int = Field(..., description="Coded facts stored: conditions, medications, observations, ...")
     deidentified: list[str] = Field(
         default_factory=list, description="Identifier categories removed or generalised (with deidentify=true).")
+
+
+class HistoryOut(BaseModel):
+    time: str
+    question: str
+    abstained: bool
+    versions: list[str] = Field(..., description="Guideline versions the answer cited.")
+    chunks: list[str] = Field(..., description="Chunks the answer cited.")
+    patient_key: str | None
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(regex_engine="python-re",
+                              json_schema_extra={"examples": [{"name": "ward 7 registrar", "role": "clinician"}]})
+
+    name: str = Field(..., min_length=1, max_length=64, pattern=r"^[\w .@/-]+$",
+                      description="Who or what holds the key: shown in listings, never secret.")
+    role: Role
+
+
+class KeyOut(BaseModel):
+    key_id: str = Field(..., description="Public id; also the actor 'key:<id>' in the audit trail.")
+    name: str
+    role: Role
+    created: str
+    revoked: str | None = Field(None, description="When it was revoked (UTC); a revoked key is refused at once.")
+
+
+class KeyCreatedOut(KeyOut):
+    key: str = Field(..., description="The key itself. Shown this once; only its argon2 hash is stored.")
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    time: str
+    actor: str = Field(..., description="'key:<id>', 'oidc:<subject>', 'cli:<user>' or 'anonymous'; never a secret.")
+    role: str | None
+    method: str
+    route: str
+    status: int
+    outcome: Literal["allowed", "refused", "failed"]
+    touched: dict[str, Any] = Field(..., description="What the request read or changed: question, cited versions and "
+                                    "chunks, patient key, key ids; for a rejected record only categories and paths.")
+    prev: str = Field(..., description="SHA-256 of the entry before (the chain).")
+    hash: str
+
+
+class ChainCheckOut(BaseModel):
+    intact: bool
+    entries: int = Field(..., description="Entries verified before the first problem (all of them when intact).")
+    problem: str | None = Field(None, description="The first entry edited, removed or out of order, in words.")
+    seq: int | None = None
+    line: int | None = None

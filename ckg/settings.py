@@ -99,6 +99,26 @@ class RecordsSettings(BaseModel):
         SecretStr(""), description="HMAC key for patient pseudonyms; unset: generated once into CKG_HOME/records.key")
 
 
+class OidcSettings(BaseModel):
+    """The hospital's identity provider. Tokens are verified offline; unset issuer: OIDC is off."""
+
+    issuer: str | None = Field(None, description="the 'iss' every token must carry, e.g. https://idp.example.org/realms/ward")
+    audience: str | None = Field(None, description="the 'aud' every token must carry: this API's client id")
+    jwks: str | None = Field(None, description="the provider's signing keys: a JWKS file path or an https:// URL")
+    roles_claim: str = Field("roles", description="claim holding the user's roles; dots walk into objects, "
+                             "e.g. realm_access.roles")
+    leeway_s: int = Field(30, description="clock skew allowed on exp and nbf")
+
+
+class ApiSettings(BaseModel):
+    docs: bool = Field(True, description="serve /docs, /redoc and /openapi.json (without a credential)")
+    max_body_bytes: int = Field(65_536, description="request bodies over this are refused (413), uploads excepted")
+    rate_limit: str = Field("120/minute", description="requests per credential, e.g. '120/minute' or '10/second'")
+    failed_auth_limit: str = Field("30/minute", description="failed sign-ins per client address before 429")
+    request_timeout_s: float = Field(60.0, description="a question not answered in this time gets 504")
+    audit_anchor_every: int = Field(50, description="write the audit chain's head to the graph every N entries")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CKG_", env_nested_delimiter="__", extra="ignore")
 
@@ -110,6 +130,8 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     generation: GenerationSettings = GenerationSettings()
     records: RecordsSettings = RecordsSettings()
+    oidc: OidcSettings = OidcSettings()
+    api: ApiSettings = ApiSettings()
     max_question_chars: int = 2000
 
     @property
@@ -119,6 +141,10 @@ class Settings(BaseSettings):
     @property
     def graph_dir(self) -> Path:
         return self.home / "graph"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.home / "audit" / "audit.jsonl"
 
     @property
     def log_dir(self) -> Path:

@@ -120,6 +120,7 @@ def abstention(corpus: Corpus = None, questions: Questions = None, limit: Limit 
 
 
 SPECIALIST_QUESTIONS = Path(__file__).resolve().parent / "data" / "specialist_questions.jsonl"
+DEMO_QUESTIONS = Path(__file__).resolve().parent.parent / "demo" / "questions.txt"
 
 
 @eval_app.command()
@@ -232,6 +233,20 @@ def bench_memory(guidelines: Annotated[Path, typer.Option(help="Guideline folder
     report.metrics["result"] = result = bench.run(settings.home, questions)
     report.metrics["corpus"] = corpus
     bench.add_to_report(report, result, corpus)
+    _finish(report, out, as_json)
+
+
+@bench_app.command("load")
+def bench_load(clients: Annotated[int, typer.Option(help="Concurrent clients, each with its own API key.")] = 50,
+               seconds: Annotated[float, typer.Option(help="How long to keep the load on.")] = 60.0,
+               out: Out = None, as_json: AsJson = False) -> None:
+    """Concurrent clients against `ckg serve` on the corpus in CKG_HOME (e.g. after `ckg demo`)."""
+    from eval.bench import load as bench
+
+    questions = [q for q in DEMO_QUESTIONS.read_text().splitlines() if q.strip()]
+    report = _report("bench/load", "Benchmark: the API under concurrent load", bench)
+    report.metrics["result"] = result = bench.run(get_settings().home, questions, clients, seconds)
+    bench.add_to_report(report, result)
     _finish(report, out, as_json)
 
 

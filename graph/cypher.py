@@ -14,6 +14,8 @@ UNIQUE_KEYS = {
     "Patient": "patient_key",
     "Answer": "answer_id",
     "Review": "review_id",
+    "ApiKey": "key_id",
+    "AuditHead": "chain",
 }
 
 
@@ -252,3 +254,29 @@ UNWIND $concept_ids AS id
 MATCH (:Concept {concept_id: id})-[:IS_A*1..4]->(a:Concept)
 RETURN id AS concept_id, collect(DISTINCT a.concept_id) AS ancestors
 """
+
+# -- access: API keys (argon2 hashes only) and the audit chain's anchor ---------------------
+CREATE_API_KEY = """
+CREATE (k:ApiKey {key_id: $key_id, name: $name, role: $role, hash: $hash, created: $created})
+"""
+
+API_KEY_FIELDS = (
+    "k.key_id AS key_id, k.name AS name, k.role AS role, k.hash AS hash, k.created AS created, k.revoked AS revoked"
+)
+
+API_KEY = f"MATCH (k:ApiKey {{key_id: $key_id}}) RETURN {API_KEY_FIELDS}"
+
+API_KEYS = f"MATCH (k:ApiKey) RETURN {API_KEY_FIELDS} ORDER BY k.created, k.key_id"
+
+REVOKE_API_KEY = """
+MATCH (k:ApiKey {key_id: $key_id})
+SET k.revoked = coalesce(k.revoked, $at)
+RETURN k.key_id AS key_id
+"""
+
+SAVE_AUDIT_HEAD = """
+MERGE (h:AuditHead {chain: $chain})
+SET h.seq = $seq, h.hash = $hash, h.time = $time
+"""
+
+AUDIT_HEAD = "MATCH (h:AuditHead {chain: $chain}) RETURN h.seq AS seq, h.hash AS hash, h.time AS time"

@@ -70,6 +70,18 @@ class GradedSpan:
     certainty: str | None
 
 
+@dataclass(frozen=True)
+class ApiKeyRow:
+    """An API key as stored: its argon2 hash, never the key. ``revoked`` is a UTC timestamp or None."""
+
+    key_id: str
+    name: str
+    role: str
+    hash: str
+    created: str
+    revoked: str | None = None
+
+
 class GraphStore(Protocol):
     """What the rest of the system asks of the knowledge graph. Every member is exercised on every
     engine by ``tests/contracts/graph_store.py``."""
@@ -100,6 +112,12 @@ class GraphStore(Protocol):
     def ancestors(self, concept_ids: list[str]) -> dict[str, list[str]]: ...
     def guideline_of(self, chunk_ids: Iterable[str]) -> dict[str, str]: ...
     def counts(self) -> dict[str, Any]: ...
+    def create_api_key(self, key: ApiKeyRow) -> None: ...
+    def api_key(self, key_id: str) -> ApiKeyRow | None: ...
+    def api_keys(self) -> list[ApiKeyRow]: ...
+    def revoke_api_key(self, key_id: str, at: str) -> bool: ...
+    def save_audit_head(self, chain: str, seq: int, entry_hash: str, time: str) -> None: ...
+    def audit_head(self, chain: str) -> dict[str, Any] | None: ...
     def delete_everything(self) -> None: ...
     def close(self) -> None: ...
 
@@ -260,6 +278,33 @@ class BoltGraphStore:
         }
         relationships = self._read(cypher.COUNT_RELATIONSHIPS)[0]["n"]
         return {"nodes": nodes, "relationships": relationships}
+
+    # -- access -----------------------------------------------------------------------------
+    def create_api_key(self, key: ApiKeyRow) -> None:
+        """Store a new key; a key id already taken is refused by the unique constraint."""
+        self._write(lambda tx: tx.run(cypher.CREATE_API_KEY, key_id=key.key_id, name=key.name, role=key.role,
+                                      hash=key.hash, created=key.created).consume())
+
+    def api_key(self, key_id: str) -> ApiKeyRow | None:
+        rows = self._read(cypher.API_KEY, key_id=key_id)
+        return ApiKeyRow(**rows[0]) if rows else None
+
+    def api_keys(self) -> list[ApiKeyRow]:
+        return [ApiKeyRow(**r) for r in self._read(cypher.API_KEYS)]
+
+    def revoke_api_key(self, key_id: str, at: str) -> bool:
+        """Mark the key revoked (the first revocation time is kept); False if there is no such key."""
+        rows = self._write(lambda tx: tx.run(cypher.REVOKE_API_KEY, key_id=key_id, at=at).data())
+        return bool(rows)
+
+    def save_audit_head(self, chain: str, seq: int, entry_hash: str, time: str) -> None:
+        """Anchor an audit chain: its latest entry's number and hash, kept apart from the log file."""
+        self._write(lambda tx: tx.run(cypher.SAVE_AUDIT_HEAD, chain=chain, seq=seq, hash=entry_hash,
+                                      time=time).consume())
+
+    def audit_head(self, chain: str) -> dict[str, Any] | None:
+        rows = self._read(cypher.AUDIT_HEAD, chain=chain)
+        return rows[0] if rows else None
 
     def delete_everything(self) -> None:
         """Tests only: empty the database."""

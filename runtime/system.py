@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from access.audit import AuditLog
+from access.credentials import Authenticator
+from access.keys import ApiKeys
+from access.tokens import OidcVerifier
 from answering.answer import Answer
 from answering.checking import DraftChecker
 from answering.claim_verifier import ClaimVerifier, SentenceVerifier
@@ -93,6 +97,14 @@ def records_ingestor(settings: Settings, graph: GraphStore) -> RecordIngestor:
     return RecordIngestor(graph, get_nlp(), secret, settings.ingest.max_file_bytes)
 
 
+def audit_log(settings: Settings, graph: GraphStore | None) -> AuditLog:
+    return AuditLog(settings.audit_path, graph, settings.api.audit_anchor_every)
+
+
+def authenticator(settings: Settings, graph: GraphStore) -> Authenticator:
+    return Authenticator(ApiKeys(graph), OidcVerifier.from_settings(settings.oidc))
+
+
 @dataclass
 class System:
     settings: Settings
@@ -115,6 +127,8 @@ class System:
         return system
 
     def close(self) -> None:
+        if "audit" in self.__dict__:  # anchor the audit chain where this process leaves it
+            self.audit.anchor()
         self.graph.close()
 
     def writing(self) -> AbstractContextManager[None]:
@@ -140,6 +154,14 @@ class System:
     @cached_property
     def records(self) -> RecordIngestor:
         return records_ingestor(self.settings, self.graph)
+
+    @cached_property
+    def authenticator(self) -> Authenticator:
+        return authenticator(self.settings, self.graph)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return audit_log(self.settings, self.graph)
 
     @property
     def retriever(self) -> HybridRetriever:

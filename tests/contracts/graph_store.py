@@ -18,7 +18,7 @@ from ckg.errors import GraphUnavailable
 from ckg.hashing import sha256_text
 from ckg.nlp.concepts import Concept
 from ckg.types import Chunk, Document, DocumentMeta, Grade, Recommendation, Section
-from graph.store import ChunkMention, GraphStore, PatientWrite, VersionWrite
+from graph.store import ApiKeyRow, ChunkMention, GraphStore, PatientWrite, VersionWrite
 
 TEXT = "Offer statins to adults with type 2 diabetes. Review yearly."
 E11 = Concept("icd10cm:E11", "Type 2 diabetes mellitus", "ICD-10-CM", "E11", "condition", parents=("icd10cm:E08-E13",))
@@ -155,6 +155,25 @@ class GraphStoreContract:
         [fact] = store.patient_facts("p1")
         assert (fact["concept_id"], fact["kind"], fact["year"], fact["maps_to"]) == (
             code.concept_id, "condition", 2015, [E11.concept_id])
+
+    def test_api_keys_are_stored_listed_and_revoked(self, store: GraphStore) -> None:
+        key = ApiKeyRow("k1", "ward 7", "clinician", "$argon2id$...", "2026-01-01T00:00:00Z")
+        store.create_api_key(key)
+        store.create_api_key(ApiKeyRow("k2", "curation", "curator", "$argon2id$...", "2026-01-02T00:00:00Z"))
+        assert store.api_key("k1") == key and store.api_key("nope") is None
+        assert [k.key_id for k in store.api_keys()] == ["k1", "k2"]
+        assert store.revoke_api_key("k1", "2026-02-01T00:00:00Z") is True
+        assert store.revoke_api_key("k1", "2026-03-01T00:00:00Z") is True  # the first revocation time is kept
+        assert store.api_key("k1").revoked == "2026-02-01T00:00:00Z"  # type: ignore[union-attr]
+        assert store.revoke_api_key("nope", "2026-02-01T00:00:00Z") is False
+        assert store.api_key("k2").revoked is None  # type: ignore[union-attr]
+
+    def test_audit_head_is_replaced_not_added(self, store: GraphStore) -> None:
+        assert store.audit_head("audit") is None
+        store.save_audit_head("audit", 50, "a" * 64, "2026-01-01T00:00:00Z")
+        store.save_audit_head("audit", 100, "b" * 64, "2026-01-02T00:00:00Z")
+        assert store.audit_head("audit") == {"seq": 100, "hash": "b" * 64, "time": "2026-01-02T00:00:00Z"}
+        assert store.counts()["nodes"]["AuditHead"] == 1
 
     def test_delete_everything_empties_the_graph(self, store: GraphStore) -> None:
         store.write_version(graded(make_write(make_doc())))

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,31 +20,7 @@ from graph.store import BoltGraphStore
 from runtime.system import System
 
 from ..conftest import FEDERAL, REPO
-
-CKG = [sys.executable, "-m", "api.cli"]
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A CKG_HOME with no graph URI: the embedded server starts on demand and is stopped by PID."""
-    home = tmp_path_factory.mktemp("ckg-home")
-    yield home
-    ArcadeDBServer(home / "graph").stop()
-
-
-def run_ckg(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CKG_")}
-    environment.update({"CKG_HOME": str(home), **(env or {})})
-    return subprocess.run([*CKG, *args], capture_output=True, text=True, env=environment, cwd=REPO, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def ingested(home: Path) -> Path:
-    result = run_ckg(home, "ingest", "guidelines", str(FEDERAL / "ngc-10008.html"), "--json")
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert report["added"] == 1 and report["chunks"] > 50
-    return home
+from .api_support import CKG, run_ckg
 
 
 def test_embedded_server_starts_on_demand_and_status_reports_counts(ingested: Path) -> None:
@@ -108,7 +83,10 @@ def client(ingested: Path) -> Iterator[TestClient]:
     assert info is not None
     settings = Settings(home=ingested, graph={"uri": info.uri, "user": info.user, "password": info.password,  # type: ignore[arg-type]
                                               "database": info.database})
-    with TestClient(create_app(settings)) as test_client:
+    created = run_ckg(ingested, "keys", "create", "--name", "api tests", "--role", "clinician", "--json")
+    assert created.returncode == 0, created.stderr
+    key = json.loads(created.stdout)["key"]
+    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {key}"}) as test_client:
         yield test_client
 
 

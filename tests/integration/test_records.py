@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from access.roles import Role
 from answering.patient_context import PatientContext
 from api.app import create_app
 from ckg import logs
@@ -31,6 +32,7 @@ from ingest.records.pipeline import RecordReport
 from runtime.system import System, open_graph
 
 from ..conftest import FEDERAL, SHARED_DATA, settings_at
+from .api_support import bearer
 
 RECORDS = SHARED_DATA / "records" / "synthea-r4"
 EMPTY_FILES = {"patient-031.json", "patient-034.json"}  # shipped empty in shared/data: rejected as such
@@ -141,7 +143,7 @@ def test_canary_no_identifier_reaches_graph_files_logs_or_api(
     assert len(values) > 150  # the canary set itself is real
     dump = _graph_dump(system.graph)
     assert "Patient" in json.dumps(system.graph.counts()) and len(dump) > 100_000
-    with TestClient(create_app(settings, system)) as client:
+    with TestClient(create_app(settings, system), headers=bearer(system, Role.curator)) as client:
         bundle = json.loads((RECORDS / "patient-000.json").read_bytes())
         rejected = client.post("/v1/records", json=bundle)
         accepted = client.post("/v1/records", params={"deidentify": "true"}, json=bundle)

@@ -1,0 +1,94 @@
+"""The API under load: concurrent clients against `ckg serve` on loopback.
+
+Each client has its own API key (rate limits are per credential) and sends, in a loop, a mix
+of what a ward sends: questions (70%), its own history (10%), invalid requests (10%: an empty
+question) and calls without a credential (10%). Counted as errors: 5xx, transport failures and
+any status other than the one expected for that kind of call (429 is expected anywhere).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from eval.bench.served import api_key, served
+from eval.metrics import percentiles
+from eval.report import Report
+
+MIX = [("question", 0.7, 200), ("history", 0.1, 200), ("invalid", 0.1, 422), ("unauthenticated", 0.1, 401)]
+
+
+def run(home: Path, questions: list[str], clients: int = 50, seconds: float = 60.0) -> dict[str, Any]:
+    keys = [api_key(home, name=f"load client {i}") for i in range(clients)]
+    with served(home) as (base, _, startup_s):
+        result = asyncio.run(_load(base, keys, questions, seconds))
+    return {"clients": clients, "seconds": seconds, "startup_s": round(startup_s, 1), **result}
+
+
+async def _load(base: str, keys: list[str], questions: list[str], seconds: float) -> dict[str, Any]:
+    statuses: Counter[str] = Counter()
+    latencies: dict[str, list[float]] = {kind: [] for kind, _, _ in MIX}
+    errors: Counter[str] = Counter()
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=len(keys))
+
+    async def client(key: str, rng: random.Random) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+            while time.monotonic() < deadline:
+                kind, expected = _pick(rng)
+                started = time.perf_counter()
+                try:
+                    status = (await _send(http, kind, key, rng.choice(questions))).status_code
+                except httpx.HTTPError as exc:
+                    errors[f"{kind}: {type(exc).__name__}"] += 1
+                    continue
+                latencies[kind].append((time.perf_counter() - started) * 1000)
+                statuses[f"{kind} {status}"] += 1
+                if status not in (expected, 429):
+                    errors[f"{kind}: {status}"] += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(client(key, random.Random(i)) for i, key in enumerate(keys)))
+    elapsed = time.monotonic() - started
+    done = sum(statuses.values())
+    return {"requests": done, "requests_per_s": round(done / elapsed, 1), "errors": sum(errors.values()),
+            "error_kinds": dict(errors), "statuses": dict(sorted(statuses.items())),
+            "latency": {kind: percentiles(values) for kind, values in latencies.items()},
+            "all_latency": percentiles([v for values in latencies.values() for v in values])}
+
+
+def _pick(rng: random.Random) -> tuple[str, int]:
+    roll, total = rng.random(), 0.0
+    for kind, share, expected in MIX:
+        total += share
+        if roll < total:
+            return kind, expected
+    return MIX[0][0], MIX[0][2]
+
+
+async def _send(http: httpx.AsyncClient, kind: str, key: str, question: str) -> httpx.Response:
+    auth = {"Authorization": f"Bearer {key}"}
+    if kind == "question":
+        return await http.post("/v1/query", json={"question": question}, headers=auth)
+    if kind == "history":
+        return await http.get("/v1/history", params={"limit": 10}, headers=auth)
+    if kind == "invalid":
+        return await http.post("/v1/query", json={"question": ""}, headers=auth)
+    return await http.post("/v1/query", json={"question": question})
+
+
+def add_to_report(report: Report, result: dict[str, Any]) -> None:
+    report.text(f"{result['clients']} clients for {result['seconds']:.0f} s: **{result['requests']} requests, "
+                f"{result['requests_per_s']} requests/s, {result['errors']} errors** (anything but the expected "
+                f"status or 429). All requests p50 {result['all_latency']['p50_ms']} ms, "
+                f"p95 {result['all_latency']['p95_ms']} ms.")
+    report.table(result["latency"], "latency by kind")
+    report.table({"responses": result["statuses"]}, "")
+    if result["error_kinds"]:
+        report.table({"errors": result["error_kinds"]}, "")

@@ -1,0 +1,62 @@
+"""`ckg serve` in a subprocess on a free loopback port, for benchmarks that measure it from outside."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+CKG = str(Path(sys.executable).with_name("ckg"))
+
+
+def api_key(home: Path, role: str = "clinician", name: str = "benchmark") -> str:
+    """A new API key, made the way an operator makes one (`ckg keys create`)."""
+    made = subprocess.run([CKG, "keys", "create", "--name", name, "--role", role, "--json"], capture_output=True,
+                          text=True, env={**os.environ, "CKG_HOME": str(home)}, check=True)
+    return str(json.loads(made.stdout)["key"])
+
+
+@contextmanager
+def served(home: Path, timeout_s: float = 300.0, env: dict[str, str] | None = None
+           ) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
+    """(base URL, server process, seconds until healthy); the server is stopped on exit."""
+    port = _free_port()
+    server = subprocess.Popen([CKG, "serve", "--port", str(port)], env={**os.environ, "CKG_HOME": str(home),
+                                                                        **(env or {})},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.perf_counter()
+        _wait_healthy(base, server, timeout_s)
+        yield base, server, time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _wait_healthy(base: str, server: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"ckg serve exited with status {server.returncode} before it was healthy")
+        try:
+            if httpx.get(f"{base}/v1/healthz", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise TimeoutError(f"ckg serve was not healthy within {timeout_s:.0f} s")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
