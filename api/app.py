@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     app.state.settings = settings
     if system is not None:  # in-process clients (tests, schemathesis) may not run the lifespan
         app.state.system = system
+    app.state.answer_slots = CapacityLimiter(settings.api.answer_concurrency)
     app.state.rate_limits = RateLimits(settings.api.rate_limit, settings.api.failed_auth_limit)
     errors.install(app)
     app.include_router(query.router)

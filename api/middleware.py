@@ -85,7 +85,7 @@ class AuditTrail:
             "actor": state.get("actor", "anonymous"),
             "role": getattr(state.get("role"), "value", None),
             "method": scope["method"],
-            "route": getattr(route, "path", scope["path"]),
+            "route": getattr(route, "path", scope["path"][:200]),  # the template, e.g. /v1/keys/{key_id}
             "status": status,
             "outcome": "allowed" if status < 400 else "refused" if status < 500 else "failed",
             "touched": state.get("touched", {}),

@@ -115,7 +115,9 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(65_536, description="request bodies over this are refused (413), uploads excepted")
     rate_limit: str = Field("120/minute", description="requests per credential, e.g. '120/minute' or '10/second'")
     failed_auth_limit: str = Field("30/minute", description="failed sign-ins per client address before 429")
-    request_timeout_s: float = Field(60.0, description="a question not answered in this time gets 504")
+    request_timeout_s: float = Field(60.0, description="a question not answered in this time (queue included) gets 504")
+    answer_concurrency: int = Field(2, ge=1, description="questions answered at once per worker; the rest queue "
+                                    "(more than the CPU cores only slows every answer down)")
     audit_anchor_every: int = Field(50, description="write the audit chain's head to the graph every N entries")
 
 

@@ -230,7 +230,7 @@ def bench_memory(guidelines: Annotated[Path, typer.Option(help="Guideline folder
     corpus = {"vectors": status["index"]["vectors"], "graph": status["graph"]["engine"]}
     questions = [str(r["objective"]) for _, r in read_jsonl(guidelines / "index.jsonl") if r.get("objective")][:limit]
     report = _report("bench/memory", "Benchmark: API server memory with the corpus loaded", bench)
-    report.metrics["result"] = result = bench.run(settings.home, questions)
+    report.metrics["result"] = result = bench.run(settings, questions)
     report.metrics["corpus"] = corpus
     bench.add_to_report(report, result, corpus)
     _finish(report, out, as_json)
@@ -245,7 +245,7 @@ def bench_load(clients: Annotated[int, typer.Option(help="Concurrent clients, ea
 
     questions = [q for q in DEMO_QUESTIONS.read_text().splitlines() if q.strip()]
     report = _report("bench/load", "Benchmark: the API under concurrent load", bench)
-    report.metrics["result"] = result = bench.run(get_settings().home, questions, clients, seconds)
+    report.metrics["result"] = result = bench.run(get_settings(), questions, clients, seconds)
     bench.add_to_report(report, result)
     _finish(report, out, as_json)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -26,9 +28,12 @@ async def query(body: QueryRequest, request: Request, system: SystemDep, _: MayQ
     written to the audit trail."""
     request.state.touched = {"question": body.question, "patient_key": body.patient_key}
     timeout = request.app.state.settings.api.request_timeout_s
+    ask = partial(system.ask, body.question, body.top_k, (), body.patient_key)
     try:
+        # Answers get their own few threads: queued questions wait here without starving the
+        # credential checks, audit appends and history reads of the shared thread pool.
         answer = await asyncio.wait_for(
-            run_in_threadpool(system.ask, body.question, body.top_k, (), body.patient_key), timeout)
+            to_thread.run_sync(ask, limiter=request.app.state.answer_slots, abandon_on_cancel=True), timeout)
     except TimeoutError:
         raise HTTPException(504, f"no answer within {timeout:.0f} s; try again or narrow the question") from None
     request.state.touched = touched_by(answer, body.patient_key)

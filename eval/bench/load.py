@@ -12,23 +12,26 @@ import asyncio
 import random
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from eval.bench.served import api_key, served
+from ckg.settings import Settings
+from eval.bench.served import api_keys, served
 from eval.metrics import percentiles
 from eval.report import Report
 
 MIX = [("question", 0.7, 200), ("history", 0.1, 200), ("invalid", 0.1, 422), ("unauthenticated", 0.1, 401)]
 
 
-def run(home: Path, questions: list[str], clients: int = 50, seconds: float = 60.0) -> dict[str, Any]:
-    keys = [api_key(home, name=f"load client {i}") for i in range(clients)]
-    with served(home) as (base, _, startup_s):
-        result = asyncio.run(_load(base, keys, questions, seconds))
-    return {"clients": clients, "seconds": seconds, "startup_s": round(startup_s, 1), **result}
+def run(settings: Settings, questions: list[str], clients: int = 50, seconds: float = 60.0) -> dict[str, Any]:
+    """One client alone first (the baseline, same server), then all of them."""
+    keys = api_keys(settings, clients)
+    with served(settings.home) as (base, _, startup_s):
+        alone = asyncio.run(_load(base, keys[:1], questions, max(10.0, seconds / 6)))
+        loaded = asyncio.run(_load(base, keys, questions, seconds))
+    return {"clients": clients, "seconds": seconds, "startup_s": round(startup_s, 1),
+            "answer_concurrency": settings.api.answer_concurrency, **loaded, "one_client": alone}
 
 
 async def _load(base: str, keys: list[str], questions: list[str], seconds: float) -> dict[str, Any]:
@@ -88,6 +91,11 @@ def add_to_report(report: Report, result: dict[str, Any]) -> None:
                 f"{result['requests_per_s']} requests/s, {result['errors']} errors** (anything but the expected "
                 f"status or 429). All requests p50 {result['all_latency']['p50_ms']} ms, "
                 f"p95 {result['all_latency']['p95_ms']} ms.")
+    alone = result["one_client"]
+    report.text(f"Baseline, one client alone on the same server just before: {alone['requests_per_s']} requests/s, "
+                f"questions p50 {alone['latency']['question']['p50_ms']} ms. Under load the server answers "
+                f"{result['answer_concurrency']} questions at a time per worker and queues the rest, so question "
+                "latency is the queue: throughput, not concurrency, is the limit on this machine.")
     report.table(result["latency"], "latency by kind")
     report.table({"responses": result["statuses"]}, "")
     if result["error_kinds"]:

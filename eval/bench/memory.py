@@ -12,14 +12,15 @@ from pathlib import Path
 
 import httpx
 
-from eval.bench.served import api_key, served
+from ckg.settings import Settings
+from eval.bench.served import api_keys, served
 from eval.metrics import percentiles
 from eval.report import Report
 
 
-def run(home: Path, questions: list[str], timeout_s: float = 300.0) -> dict[str, object]:
-    auth = {"Authorization": f"Bearer {api_key(home)}"}
-    with served(home, timeout_s) as (base, server, startup_s):
+def run(settings: Settings, questions: list[str], timeout_s: float = 300.0) -> dict[str, object]:
+    auth = {"Authorization": f"Bearer {api_keys(settings, 1)[0]}"}
+    with served(settings.home, timeout_s) as (base, server, startup_s):
         after_start = _memory_mb(server.pid)
         latencies = []
         with httpx.Client(base_url=base, timeout=120, headers=auth) as client:

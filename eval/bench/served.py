@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -14,14 +13,22 @@ from pathlib import Path
 
 import httpx
 
+from access.keys import ApiKeys
+from access.roles import Role
+from ckg.settings import Settings
+from runtime.system import open_graph
+
 CKG = str(Path(sys.executable).with_name("ckg"))
 
 
-def api_key(home: Path, role: str = "clinician", name: str = "benchmark") -> str:
-    """A new API key, made the way an operator makes one (`ckg keys create`)."""
-    made = subprocess.run([CKG, "keys", "create", "--name", name, "--role", role, "--json"], capture_output=True,
-                          text=True, env={**os.environ, "CKG_HOME": str(home)}, check=True)
-    return str(json.loads(made.stdout)["key"])
+def api_keys(settings: Settings, count: int, role: Role = Role.clinician) -> list[str]:
+    """New API keys in the state directory's graph, one per simulated client."""
+    graph = open_graph(settings)
+    try:
+        keys = ApiKeys(graph)
+        return [keys.create(f"benchmark client {i}", role)[0] for i in range(count)]
+    finally:
+        graph.close()
 
 
 @contextmanager
@@ -39,7 +46,11 @@ def served(home: Path, timeout_s: float = 300.0, env: dict[str, str] | None = No
         yield base, server, time.perf_counter() - started
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(30)
 
 
 def _wait_healthy(base: str, server: subprocess.Popen[bytes], timeout_s: float) -> None:
