@@ -14,7 +14,7 @@ from eval.cli import SPECIALIST_QUESTIONS
 from graph.servers import ArcadeDBServer
 
 from ..conftest import DEV, FEDERAL, PUBMEDQA
-from .test_api_and_cli import run_ckg
+from .api_support import run_ckg
 
 ABSTRACTS = 40
 
