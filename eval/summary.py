@@ -104,6 +104,17 @@ def _bench_memory(report: Report, metrics: dict[str, Any]) -> None:
                                 "query p95 ms": r["query_latency"]["p95_ms"]}}, "")
 
 
+def _bench_load(report: Report, metrics: dict[str, Any]) -> None:
+    r = metrics["result"]
+    report.table({f"{r['clients']} clients": _load_row(r), "1 client (baseline)": _load_row(r["one_client"])}, "")
+
+
+def _load_row(run: dict[str, Any]) -> dict[str, Any]:
+    question = run["latency"]["question"]
+    return {"requests/s": run["requests_per_s"], "errors": run["errors"], "question p50 ms": question["p50_ms"],
+            "question p95 ms": question["p95_ms"]}
+
+
 def _specialist(report: Report, metrics: dict[str, Any]) -> None:
     result = metrics["specialist"]
     report.table(result["rates"], "answer ranking")
@@ -115,5 +126,5 @@ SECTIONS: dict[str, Callable[[Report, dict[str, Any]], None]] = {
     "retrieval": _retrieval, "answers": _answers, "abstention": _abstention, "faithfulness": _faithfulness,
     "specialist": _specialist,
     "bench/ingest": _bench_ingest, "bench/embedding": _bench_embedding, "bench/vectors": _bench_vectors,
-    "bench/memory": _bench_memory,
+    "bench/memory": _bench_memory, "bench/load": _bench_load,
 }

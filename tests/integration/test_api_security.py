@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,11 +17,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 import uvicorn
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 
 from access.roles import Role
@@ -29,8 +34,8 @@ from ckg.settings import Settings
 from graph.servers import ArcadeDBServer
 from runtime.system import System
 
-from ..conftest import SHARED_DATA
-from .api_support import bearer, run_ckg
+from ..conftest import REPO, SHARED_DATA
+from .api_support import CKG, bearer, run_ckg
 
 QUESTION = "Should adults be screened for peripheral artery disease with the ankle-brachial index?"
 BUNDLE = SHARED_DATA / "records" / "synthea-r4" / "patient-000.json"
@@ -340,3 +345,37 @@ def test_every_request_is_audited_without_secrets(client: TestClient, system: Sy
     assert verified.returncode == 0 and json.loads(verified.stdout)["intact"] is True
     shown = run_ckg(ingested, "audit", "show", "--actor", actor, "--json")
     assert [json.loads(line)["route"] for line in shown.stdout.splitlines()] == ["/v1/history", "/v1/keys", "/v1/query"]
+
+
+def test_ckg_serve_terminates_tls(ingested: Path, tmp_path: Path) -> None:
+    """`ckg serve --ssl-certfile --ssl-keyfile`: HTTPS with a self-signed certificate, HSTS on responses."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CKG_")} | {"CKG_HOME": str(ingested)}
+    server = subprocess.Popen([*CKG, "serve", "--port", str(port), "--ssl-certfile", str(tmp_path / "cert.pem"),
+                               "--ssl-keyfile", str(tmp_path / "key.pem")], env=env, cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline, health = time.monotonic() + 180, None
+        while health is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                health = httpx.get(f"https://localhost:{port}/v1/healthz", verify=str(tmp_path / "cert.pem"))
+            except httpx.TransportError:
+                time.sleep(1)
+        assert health is not None, server.stderr.read().decode() if server.poll() is not None else "no answer"
+        assert health.status_code == 200 and health.headers["Strict-Transport-Security"].startswith("max-age=")
+        assert httpx.get(f"https://localhost:{port}/v1/keys", verify=str(tmp_path / "cert.pem")).status_code == 401
+    finally:
+        server.terminate()
+        server.wait(30)
