@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
@@ -13,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api import errors
+from api.answer_queue import AnswerQueue
 from api.deps import SystemDep
 from api.middleware import AuditTrail, SecurityHeaders
 from api.ratelimit import RateLimits
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     app.state.settings = settings
     if system is not None:  # in-process clients (tests, schemathesis) may not run the lifespan
         app.state.system = system
-    app.state.answer_slots = CapacityLimiter(settings.api.answer_concurrency)
+    app.state.answer_queue = AnswerQueue(settings.api.answer_concurrency, settings.api.max_queue_s)
     app.state.rate_limits = RateLimits(settings.api.rate_limit, settings.api.failed_auth_limit)
     errors.install(app)
     app.include_router(query.router)

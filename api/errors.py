@@ -16,7 +16,7 @@ from ckg.errors import CkgError
 log = logging.getLogger(__name__)
 
 NAMES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-         413: "TooLarge", 415: "UnsupportedMediaType", 429: "RateLimited", 504: "Timeout"}
+         413: "TooLarge", 415: "UnsupportedMediaType", 429: "RateLimited", 503: "Overloaded", 504: "Timeout"}
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "No credential, or one that is not valid (see WWW-Authenticate)."},
@@ -24,7 +24,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorOut, "description": "The request body is over the size limit."},
     422: {"model": ErrorOut, "description": "The request is invalid."},
     429: {"model": ErrorOut, "description": "Rate limit reached; see Retry-After."},
-    503: {"model": ErrorOut, "description": "The graph database or the vector index is unavailable."},
+    503: {"model": ErrorOut, "description": "The graph database or the vector index is unavailable, or the "
+          "service is answering at capacity (see Retry-After)."},
 }
 
 

@@ -118,6 +118,8 @@ class ApiSettings(BaseModel):
     request_timeout_s: float = Field(60.0, description="a question not answered in this time (queue included) gets 504")
     answer_concurrency: int = Field(2, ge=1, description="questions answered at once per worker; the rest queue "
                                     "(more than the CPU cores only slows every answer down)")
+    max_queue_s: float = Field(10.0, description="a question that would wait longer than this for a free answer "
+                               "slot is refused at once: 503 with Retry-After")
     audit_anchor_every: int = Field(50, description="write the audit chain's head to the graph every N entries")
 
 

@@ -111,7 +111,8 @@ def _bench_load(report: Report, metrics: dict[str, Any]) -> None:
 
 def _load_row(run: dict[str, Any]) -> dict[str, Any]:
     question = run["latency"]["question"]
-    return {"requests/s": run["requests_per_s"], "errors": run["errors"], "question p50 ms": question["p50_ms"],
+    return {"requests/s": run["requests_per_s"], "errors": run["errors"], "answers/s": run["answers_per_s"],
+            "questions shed": run["questions_shed"], "question p50 ms": question["p50_ms"],
             "question p95 ms": question["p95_ms"]}
 
 

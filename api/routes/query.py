@@ -7,7 +7,6 @@ from dataclasses import asdict
 from functools import partial
 from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -30,10 +29,9 @@ async def query(body: QueryRequest, request: Request, system: SystemDep, _: MayQ
     timeout = request.app.state.settings.api.request_timeout_s
     ask = partial(system.ask, body.question, body.top_k, (), body.patient_key)
     try:
-        # Answers get their own few threads: queued questions wait here without starving the
+        # Answers get their own few threads: queued questions wait there without starving the
         # credential checks, audit appends and history reads of the shared thread pool.
-        answer = await asyncio.wait_for(
-            to_thread.run_sync(ask, limiter=request.app.state.answer_slots, abandon_on_cancel=True), timeout)
+        answer = await asyncio.wait_for(request.app.state.answer_queue.run(ask), timeout)
     except TimeoutError:
         raise HTTPException(504, f"no answer within {timeout:.0f} s; try again or narrow the question") from None
     request.state.touched = touched_by(answer, body.patient_key)
