@@ -121,16 +121,18 @@ class AuditLog:
                         if later else f"entry {expected} was removed (line {line_no} holds entry {entry['seq']})")
                 return ChainCheck(count, what, expected, line_no)
             previous, count, previous_line = entry["hash"], expected, line_no
-        return self._check_head(count, previous)
+        return self._check_head([entry for _, entry in rows])
 
-    def _check_head(self, count: int, last_hash: str) -> ChainCheck:
+    def _check_head(self, chain: list[dict[str, Any] | None]) -> ChainCheck:
+        """The file's chain, already found intact (entry n at position n-1), against the graph's anchor."""
+        count = len(chain)
         head = self.graph.audit_head(CHAIN) if self.graph else None
         if head is None:
             return ChainCheck(count)
         if head["seq"] > count:
             return ChainCheck(count, f"entries {count + 1}-{head['seq']} were removed: the graph's chain head records "
                               f"entry {head['seq']}, the file ends at entry {count}", count + 1)
-        recorded = next((e for e in self.entries() if e.get("seq") == head["seq"]), None)
+        recorded = chain[head["seq"] - 1]
         if recorded is None or recorded["hash"] != head["hash"]:
             return ChainCheck(count, f"entry {head['seq']} differs from the chain head recorded in the graph: the "
                               "chain was rewritten from there or before", head["seq"])

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from access.roles import Role
+from ckg.settings import Settings
+from graph.servers import ArcadeDBServer
 from runtime.system import System
 
 from ..conftest import REPO
@@ -25,3 +32,24 @@ def bearer(system: System, role: Role = Role.admin, name: str = "tests") -> dict
     """Headers carrying a new API key of ``role``."""
     key, _ = system.authenticator.keys.create(name, role)
     return {"Authorization": f"Bearer {key}"}
+
+
+def settings_for(home: Path, **api: Any) -> Settings:
+    """Settings for a state directory whose embedded server is running, with API settings overridden."""
+    info = ArcadeDBServer(home / "graph").running()
+    assert info is not None
+    graph = {"uri": info.uri, "user": info.user, "password": info.password, "database": info.database}
+    return Settings(home=home, graph=graph, api=api)  # type: ignore[arg-type]
+
+
+def embedded_home(factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """A fresh CKG_HOME; its embedded graph server (started on demand) is stopped by PID at the end."""
+    home = factory.mktemp(name)
+    yield home
+    ArcadeDBServer(home / "graph").stop()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

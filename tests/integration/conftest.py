@@ -9,18 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from graph.servers import ArcadeDBServer
-
 from ..conftest import FEDERAL
-from .api_support import run_ckg
+from .api_support import embedded_home, run_ckg
 
 
 @pytest.fixture(scope="session")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A CKG_HOME with no graph URI: the embedded server starts on demand and is stopped by PID."""
-    home = tmp_path_factory.mktemp("ckg-home")
-    yield home
-    ArcadeDBServer(home / "graph").stop()
+    yield from embedded_home(tmp_path_factory, "ckg-home")
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,7 @@ from access.roles import Role
 from api.app import create_app
 from runtime.system import System
 
-from .api_support import bearer
-from .test_api_security import settings_for
+from .api_support import bearer, settings_for
 
 CASES_PER_ROUTE = 130  # x 9 routes; routes whose inputs run out early are topped up by the others
 MIN_CASES = 1000

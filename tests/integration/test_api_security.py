@@ -30,12 +30,10 @@ from fastapi.testclient import TestClient
 
 from access.roles import Role
 from api.app import api_routes, create_app
-from ckg.settings import Settings
-from graph.servers import ArcadeDBServer
 from runtime.system import System
 
 from ..conftest import REPO, SHARED_DATA
-from .api_support import CKG, bearer, run_ckg
+from .api_support import CKG, bearer, free_port, run_ckg, settings_for
 
 QUESTION = "Should adults be screened for peripheral artery disease with the ankle-brachial index?"
 BUNDLE = SHARED_DATA / "records" / "synthea-r4" / "patient-000.json"
@@ -55,13 +53,6 @@ RULES: dict[tuple[str, str], set[Role]] = {
     ("GET", "/v1/audit/verify"): {Role.admin},
 }
 PUBLIC = {("GET", "/v1/healthz")}
-
-
-def settings_for(home: Path, **api: Any) -> Settings:
-    info = ArcadeDBServer(home / "graph").running()
-    assert info is not None
-    graph = {"uri": info.uri, "user": info.user, "password": info.password, "database": info.database}
-    return Settings(home=home, graph=graph, api=api)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -275,9 +266,7 @@ def live_server(system: System) -> Iterator[Callable[[], int]]:
     """The app under uvicorn on a loopback port, in this process (so its memory can be read)."""
     settings = system.settings.model_copy(update={"ingest": system.settings.ingest.model_copy(
         update={"max_file_bytes": 1_000_000})})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, system), port=port, log_level="warning",
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -359,9 +348,7 @@ def test_ckg_serve_terminates_tls(ingested: Path, tmp_path: Path) -> None:
             .sign(key, hashes.SHA256()))
     (tmp_path / "cert.pem").write_bytes(cert.public_bytes(Encoding.PEM))
     (tmp_path / "key.pem").write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CKG_")} | {"CKG_HOME": str(ingested)}
     server = subprocess.Popen([*CKG, "serve", "--port", str(port), "--ssl-certfile", str(tmp_path / "cert.pem"),
                                "--ssl-keyfile", str(tmp_path / "key.pem")], env=env, cwd=REPO,

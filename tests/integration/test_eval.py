@@ -11,19 +11,16 @@ import pytest
 
 from ckg.jsonl import read_jsonl
 from eval.cli import SPECIALIST_QUESTIONS
-from graph.servers import ArcadeDBServer
 
 from ..conftest import DEV, FEDERAL, PUBMEDQA
-from .api_support import run_ckg
+from .api_support import embedded_home, run_ckg
 
 ABSTRACTS = 40
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("eval-home")
-    yield home
-    ArcadeDBServer(home / "graph").stop()
+    yield from embedded_home(tmp_path_factory, "eval-home")
 
 
 @pytest.fixture(scope="module")

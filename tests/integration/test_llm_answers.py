@@ -5,7 +5,6 @@ so that a crash in the native library fails one test and not the run."""
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,15 +20,10 @@ from retrieval.langchain_retriever import ClinicalKGRetriever
 from runtime.system import System
 
 from ..conftest import REPO
+from .api_support import free_port
 from .llm_support import QUESTIONS, llm_pipeline, system  # noqa: F401  (system is a fixture)
 
 LOCAL_CHECKS = Path(__file__).with_name("llamacpp_checks.py")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_local_llamacpp_checks_pass_in_a_subprocess() -> None:
@@ -46,7 +40,7 @@ def test_local_llamacpp_checks_pass_in_a_subprocess() -> None:
 @pytest.fixture(scope="module")
 def openai_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama.cpp's OpenAI-compatible server, serving SmolLM2 on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_model()), "--model_alias", "smollm2",
            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
@@ -83,7 +77,7 @@ def test_openai_compatible_endpoint_on_loopback(system: System, openai_server: s
 
 @pytest.mark.parametrize("graph_server", ["arcadedb"], indirect=True)
 def test_unreachable_endpoint_is_a_clear_503(system: System) -> None:  # noqa: F811
-    port = _free_port()  # closed again: nothing listens there
+    port = free_port()  # closed again: nothing listens there
     pipeline = llm_pipeline(system, backend="openai", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0,
                             timeout_s=5)
     with pytest.raises(GeneratorUnavailable, match="openai:smollm2") as failure:
