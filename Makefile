@@ -35,7 +35,7 @@ test: setup neo4j lint
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy ckg graph retrieval answering ingest access runtime api eval
+	$(BIN)/mypy ckg graph retrieval answering ingest access review runtime api eval
 	$(BIN)/lint-imports
 
 stop:

@@ -92,11 +92,14 @@ class AuditLog:
                     yield json.loads(line)
 
     def search(self, *, actor: str | None = None, since: str | None = None, patient: str | None = None,
-               version: str | None = None, route: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """The newest ``limit`` entries matching every filter given (``since``: an ISO date or time, UTC)."""
+               version: str | None = None, route: str | tuple[str, ...] | None = None,
+               limit: int = 100) -> list[dict[str, Any]]:
+        """The newest ``limit`` entries matching every filter given (``since``: an ISO date or time, UTC;
+        ``route``: one route template or several)."""
+        routes = (route,) if isinstance(route, str) else route
         found = [e for e in self.entries() if (actor is None or e.get("actor") == actor)
                  and (since is None or e["time"] >= since)
-                 and (route is None or e.get("route") == route)
+                 and (routes is None or e.get("route") in routes)
                  and (patient is None or e.get("touched", {}).get("patient_key") == patient)
                  and (version is None or version in e.get("touched", {}).get("versions", []))]
         return found[-limit:][::-1]

@@ -13,6 +13,15 @@ UNSUPPORTED_MARK = "[unsupported]"
 
 
 @dataclass
+class ReviewRecord:
+    """What clinician reviewers said about a citation in this answer."""
+
+    reviewed: int  # judgements of this citation for the sentences that cite it
+    labels: dict[str, int]  # label -> how many
+    withdrawn: bool = False  # settled as "does not support" / "contradicts" for a sentence: not shown as its support
+
+
+@dataclass
 class Citation:
     n: int
     chunk_id: str
@@ -24,6 +33,7 @@ class Citation:
     char_end: int
     quote: str
     recommendation: dict[str, str | None] | None = None  # grade of the recommendation the quote belongs to
+    review: ReviewRecord | None = None
 
 
 @dataclass

@@ -46,7 +46,7 @@ class DraftChecker:
             return abstention(question, reason, verifier, removed)
         faith = Faithfulness(overall(verdicts), sum(v.verdict == "supported" for v in verdicts), len(verdicts),
                              verifier, removed)
-        return Answer(question, _render(sentences), False, sentences, list(citations.values()), faith, {})
+        return Answer(question, render(sentences), False, sentences, list(citations.values()), faith, {})
 
     def verify(self, draft: DraftSentence) -> Verdict:
         if draft.problems or not draft.cites:
@@ -70,7 +70,7 @@ def _citation(citations: dict[tuple[str, int, int], Citation], cited: Cited) -> 
     return citations[key]
 
 
-def _render(sentences: list[AnswerSentence]) -> str:
+def render(sentences: list[AnswerSentence]) -> str:
     parts = []
     for s in sentences:
         marks = "".join(f"[{n}]" for n in s.citations)

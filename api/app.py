@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.answer_queue import AnswerQueue
 from api.deps import SystemDep
 from api.middleware import AuditTrail, SecurityHeaders
 from api.ratelimit import RateLimits
-from api.routes import admin, query, records
+from api.routes import admin, query, records, review
 from api.schemas import HealthOut
 from api.security import authorize
+from api.web import pages
 from ckg import __version__
 from ckg.errors import CkgError
 from ckg.settings import Settings, get_settings
@@ -40,7 +43,8 @@ through a HIPAA Safe Harbor gate and can inform a question (`patient_key`).
 audit trail (`ckg audit verify`).
 """
 
-PUBLIC_ROUTES = {"/v1/healthz"}
+PUBLIC_ROUTES = {"/v1/healthz", *pages.PUBLIC_PAGES}
+STATIC = Path(pages.__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings | None = None, system: System | None = None) -> FastAPI:
@@ -67,6 +71,9 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     app.include_router(query.router)
     app.include_router(records.router(settings.ingest.max_file_bytes))
     app.include_router(admin.router)
+    app.include_router(review.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/v1/healthz", healthz, methods=["GET"], response_model=HealthOut, tags=["operations"],
                       responses={503: {"model": HealthOut}}, summary="Graph and index reachable and consistent")
     app.add_middleware(AuditTrail)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from api.admin_cli import audit_app, keys_app
+from api.review_cli import review_app
 from ckg import logs
 from ckg.errors import InputError
 from ckg.settings import get_settings
@@ -26,6 +27,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(server_app, name="server")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(review_app, name="review")
 # Other packages add command groups through the "ckg.commands" entry point (eval: `ckg eval ...`),
 # so this command line never imports them by name.
 for _entry in entry_points(group="ckg.commands"):

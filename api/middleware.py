@@ -22,6 +22,9 @@ DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cd
                "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
                "worker-src blob:; frame-ancestors 'none'")
 DOCS_PATHS = ("/docs", "/redoc")
+# The web pages: their own styles and script only, forms posting to this site only.
+PAGE_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 UNAUDITED = {"/v1/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
@@ -33,6 +36,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         docs = scope["path"].startswith(DOCS_PATHS)
+        page = not scope["path"].startswith("/v1/")
         tls = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
@@ -42,6 +46,8 @@ class SecurityHeaders:
                     headers.setdefault(name, value)
                 if docs:
                     headers["Content-Security-Policy"] = DOCS_POLICY
+                elif page:
+                    headers["Content-Security-Policy"] = PAGE_POLICY
                 if tls:
                     headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
             await send(message)
@@ -58,7 +64,7 @@ class AuditTrail:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNAUDITED:
+        if scope["type"] != "http" or scope["path"] in UNAUDITED or scope["path"].startswith("/static/"):
             return await self.app(scope, receive, send)
         status, written = 500, False
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from access.roles import Role
+from review.labels import Label
 
 
 class QueryRequest(BaseModel):
@@ -34,6 +35,14 @@ class RecommendationGradeOut(BaseModel):
     certainty: str | None = Field(..., description="high | moderate | low | very low")
 
 
+class ReviewRecordOut(BaseModel):
+    reviewed: int = Field(..., description="Clinician judgements of this citation for the sentences citing it.")
+    labels: dict[str, int] = Field(..., description="How many of each verdict: supports, partially_supports, "
+                                   "does_not_support, contradicts, not_relevant.")
+    withdrawn: bool = Field(False, description="Reviewers settled that it does not support (or contradicts) a "
+                            "sentence: it is no longer shown as that sentence's support.")
+
+
 class CitationOut(BaseModel):
     n: int = Field(..., description="Marker used in the answer text, as [n].")
     chunk_id: str
@@ -47,6 +56,7 @@ class CitationOut(BaseModel):
     recommendation: RecommendationGradeOut | None = Field(
         None, description="The recommendation the quote belongs to, with its original and normalised grade."
     )
+    review: ReviewRecordOut | None = Field(None, description="What clinician reviewers said of this citation.")
 
 
 class SentenceOut(BaseModel):
@@ -188,3 +198,93 @@ class ChainCheckOut(BaseModel):
     problem: str | None = Field(None, description="The first entry edited, removed or out of order, in words.")
     seq: int | None = None
     line: int | None = None
+
+
+class JudgementOut(BaseModel):
+    review_id: str
+    label: Label
+    comment: str | None
+    seconds: float = Field(..., description="Time the reviewer spent on the item.")
+    at: str
+    reviewer: str = Field(..., description="Pseudonymous: 'key:<id>' or 'oidc:<subject>'.")
+    role: str
+    adjudication: bool
+
+
+class ReviewItemOut(BaseModel):
+    item_id: str
+    question: str
+    sentence: str = Field(..., description="The answer sentence judged.")
+    quote: str = Field(..., description="The cited span, verbatim.")
+    chunk_id: str
+    version_id: str = Field(..., description="The guideline version judged: a review stays with this version.")
+    char_start: int
+    char_end: int
+    guideline_id: str
+    title: str
+    developer: str | None
+    released: str | None
+    grade: str | None = Field(..., description="The cited recommendation's grade, as the guideline writes it.")
+    system_verdict: str = Field(..., description="The verifier's verdict on the sentence.")
+    system_score: float
+    reasons: list[str]
+    generator: str = Field(..., description="extractive, llm, ... (who wrote the sentence)")
+    patient_specific: bool
+    origin: str = Field(..., description="traffic (sampled answers), flag (a clinician), eval:<suite>")
+    risk: float = Field(..., description="Queue priority: flags, thin verifier margins, LLM text, patients first.")
+    needs: int = Field(..., description="Reviewers this item needs (1, or 2 for double review).")
+    note: str | None = Field(..., description="The flagging clinician's note.")
+    created: str
+    status: Literal["open", "in_review", "disputed", "settled"]
+    final: Label | None = Field(..., description="The settled verdict (agreement, or the adjudicator's).")
+    reviews: list[JudgementOut]
+
+
+class FlagIn(BaseModel):
+    question: str = Field(..., min_length=1, max_length=2000)
+    sentence: str = Field(..., min_length=1, max_length=4000, description="The answer sentence, as shown.")
+    chunk_id: str = Field(..., max_length=200)
+    char_start: int = Field(..., ge=0)
+    char_end: int = Field(..., ge=1)
+    note: str | None = Field(None, max_length=2000, description="Why it looks wrong. Checked for PHI; never "
+                             "identify a patient.")
+    verdict: Literal["supported", "partial", "unsupported"] = "supported"
+    score: float = Field(1.0, ge=0.0, le=1.0)
+    patient_specific: bool = False
+
+
+class JudgementIn(BaseModel):
+    label: Label
+    comment: str | None = Field(None, max_length=2000, description="Optional; checked for PHI before it is stored.")
+    seconds: float = Field(0.0, ge=0, le=86_400, description="Time spent on the item.")
+    adjudicate: bool = Field(False, description="Settle a disputed item (a third reviewer).")
+
+
+class PassageOut(BaseModel):
+    guideline_id: str
+    title: str
+    developer: str | None
+    version_id: str
+    released: str | None
+    current: bool = Field(..., description="Whether this version is the guideline's current one.")
+    section: str
+    before: str = Field(..., description="Section text before the span (up to 1,200 characters).")
+    quote: str
+    after: str
+    char_start: int
+    char_end: int
+
+
+class AttributionOut(BaseModel):
+    key: str = Field(..., description="Guideline id, or the developer's name.")
+    name: str
+    answers: int = Field(..., description="Answered questions that cited it in the period.")
+    citations: int
+    items: int = Field(..., description="Review items on its text.")
+    reviewed: int
+    reviewed_share: float | None
+    judgements: int
+    approved: int = Field(..., description="Judgements 'supports' or 'partially supports'.")
+    approval_rate: float | None
+    disputes: int = Field(..., description="Items waiting for adjudication.")
+    labels: dict[str, int]

@@ -44,6 +44,12 @@ class NotFound(CkgError):
     http_status = 404
 
 
+class Conflict(CkgError):
+    """The request is valid but the state forbids it (e.g. adjudicating an item nobody disputes)."""
+
+    http_status = 409
+
+
 class GraphUnavailable(CkgError):
     """The graph database cannot be reached or refused the connection."""
 

@@ -123,6 +123,17 @@ class ApiSettings(BaseModel):
     audit_anchor_every: int = Field(50, description="write the audit chain's head to the graph every N entries")
 
 
+class ReviewSettings(BaseModel):
+    """Clinician review of citations: which answers join the queue, and how many reviewers see each item."""
+
+    sample_rate: float = Field(0.1, ge=0.0, le=1.0, description="share of answered questions whose cited "
+                               "sentences join the review queue (flagged citations always do)")
+    double_share: float = Field(0.2, ge=0.0, le=1.0, description="share of review items judged by two "
+                                "reviewers; their disagreements go to adjudication")
+    max_comment_chars: int = Field(2000, ge=1, description="longest reviewer comment or clinician note")
+    session_hours: float = Field(8.0, gt=0, description="how long a web sign-in lasts")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CKG_", env_nested_delimiter="__", extra="ignore")
 
@@ -136,6 +147,7 @@ class Settings(BaseSettings):
     records: RecordsSettings = RecordsSettings()
     oidc: OidcSettings = OidcSettings()
     api: ApiSettings = ApiSettings()
+    review: ReviewSettings = ReviewSettings()
     max_question_chars: int = 2000
 
     @property

@@ -163,6 +163,29 @@ def faithfulness(guidelines: Guidelines = None,
     _finish(report, out, as_json)
 
 
+@eval_app.command()
+def review(scripted: Annotated[bool, typer.Option(
+               "--scripted", help="Say in the report that the labels come from scripted reviewers, not clinicians.")
+           ] = False,
+           out: Out = None, as_json: AsJson = False) -> None:
+    """The verifier and retrieval against clinician reviewers' labels; agreement between reviewers."""
+    from eval import review as suite
+    from runtime.system import open_graph, review_desk
+
+    report = _report("review", "Review: the system against its clinician reviewers", suite)
+    settings = get_settings()
+    graph = open_graph(settings)
+    try:
+        items = review_desk(settings, graph).items()
+    finally:
+        graph.close()
+    report.metrics["review"] = result = suite.evaluate(items)
+    exported = suite.export(items, (out or Path("reports") / "review") / "adjudicated.jsonl")
+    report.metrics["exported"] = exported
+    suite.add_to_report(report, result, scripted, exported)
+    _finish(report, out, as_json)
+
+
 bench_app = typer.Typer(help="Benchmarks: speed and memory, with ratios measured in one run.", no_args_is_help=True)
 eval_app.add_typer(bench_app, name="bench")
 

@@ -101,7 +101,7 @@ def judge(pipeline: QueryPipeline, q: SpecialistQuestion) -> dict[str, Any]:
     quoting = [any(_quotes(q, citations[n].guideline_id, citations[n].char_start, citations[n].char_end)
                    for n in s.citations) for s in answer.sentences]
     return {
-        "qid": q.qid, "kind": q.kind,
+        "qid": q.qid, "kind": q.kind, "question": q.question,
         "cites_gold_guideline": any(c.guideline_id == q.guideline_id for c in answer.citations),
         "quotes_gold": any(quoting),
         "leads_with_gold": bool(quoting) and quoting[0],

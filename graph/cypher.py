@@ -13,6 +13,7 @@ UNIQUE_KEYS = {
     "Concept": "concept_id",
     "Patient": "patient_key",
     "Answer": "answer_id",
+    "ReviewItem": "item_id",
     "Review": "review_id",
     "ApiKey": "key_id",
     "AuditHead": "chain",
@@ -280,3 +281,66 @@ SET h.seq = $seq, h.hash = $hash, h.time = $time
 """
 
 AUDIT_HEAD = "MATCH (h:AuditHead {chain: $chain}) RETURN h.seq AS seq, h.hash AS hash, h.time AS time"
+
+# -- clinician review: items (question, answer sentence, cited span) and reviewers' judgements --
+MERGE_REVIEW_ITEMS = """
+UNWIND $items AS it
+MATCH (c:Chunk {chunk_id: it.chunk_id})
+MATCH (v:GuidelineVersion {version_id: it.version_id})
+MERGE (i:ReviewItem {item_id: it.item_id})
+SET i.pair_key = it.pair_key, i.question = it.question, i.sentence = it.sentence, i.chunk_id = it.chunk_id,
+    i.version_id = it.version_id, i.char_start = it.char_start, i.char_end = it.char_end, i.quote = it.quote,
+    i.grade = it.grade, i.system_verdict = it.system_verdict, i.system_score = it.system_score,
+    i.reasons = it.reasons, i.generator = it.generator, i.patient_specific = it.patient_specific,
+    i.origin = coalesce(i.origin, it.origin), i.note = coalesce(it.note, i.note), i.needs = coalesce(i.needs, it.needs),
+    i.risk = CASE WHEN i.risk IS NULL OR it.risk > i.risk THEN it.risk ELSE i.risk END,
+    i.created = coalesce(i.created, it.created), i.status = coalesce(i.status, 'open'), i.seen = coalesce(i.seen, 0) + 1
+MERGE (i)-[:CITES]->(c)
+MERGE (i)-[:OF_VERSION]->(v)
+RETURN count(i) AS n
+"""
+
+REVIEW_ITEM_FIELDS = """
+OPTIONAL MATCH (r:Review)-[:ON]->(i)
+WITH i, collect(r {.review_id, .label, .comment, .seconds, .at, .reviewer, .role, .adjudication}) AS reviews
+MATCH (i)-[:OF_VERSION]->(v:GuidelineVersion)<-[:HAS_VERSION]-(g:Guideline)
+RETURN i {.*} AS item, reviews, g.guideline_id AS guideline_id, g.title AS title, g.developer AS developer,
+       v.released AS released
+"""
+
+REVIEW_ITEMS = "MATCH (i:ReviewItem) WHERE i.item_id IN $item_ids" + REVIEW_ITEM_FIELDS
+
+REVIEW_QUEUE = """
+MATCH (i:ReviewItem) WHERE i.status IN $statuses
+WITH i ORDER BY i.risk DESC, i.created DESC LIMIT $limit
+""" + REVIEW_ITEM_FIELDS + "ORDER BY item.risk DESC, item.created DESC"
+
+REVIEW_ITEMS_BY_PAIR = "MATCH (i:ReviewItem) WHERE i.pair_key IN $pair_keys" + REVIEW_ITEM_FIELDS
+
+ALL_REVIEW_ITEMS = "MATCH (i:ReviewItem)" + REVIEW_ITEM_FIELDS + "ORDER BY item.created"
+
+CREATE_REVIEW = """
+MATCH (i:ReviewItem {item_id: $item_id})
+CREATE (r:Review {review_id: $review_id, label: $label, comment: $comment, seconds: $seconds, at: $at,
+                  reviewer: $reviewer, role: $role, adjudication: $adjudication})-[:ON]->(i)
+RETURN r.review_id AS review_id
+"""
+
+SET_REVIEW_STATUS = """
+MATCH (i:ReviewItem {item_id: $item_id})
+SET i.status = $status, i.final = $final
+"""
+
+PASSAGE = """
+MATCH (c:Chunk {chunk_id: $chunk_id})<-[:HAS_CHUNK]-(s:Section)<-[:HAS_SECTION]-(v:GuidelineVersion)<-[:HAS_VERSION]-(g:Guideline)
+MATCH (s)-[:HAS_CHUNK]->(n:Chunk)
+RETURN g.guideline_id AS guideline_id, g.title AS title, g.developer AS developer, v.version_id AS version_id,
+       v.released AS released, v.current AS current, s.path AS section,
+       collect(n {.chunk_id, .ord, .char_start, .char_end, .text}) AS chunks
+"""
+
+VERSION_OWNERS = """
+MATCH (v:GuidelineVersion) WHERE v.version_id IN $version_ids
+MATCH (v)<-[:HAS_VERSION]-(g:Guideline)
+RETURN v.version_id AS version_id, g.guideline_id AS guideline_id, g.title AS title, g.developer AS developer
+"""

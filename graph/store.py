@@ -82,6 +82,18 @@ class ApiKeyRow:
     revoked: str | None = None
 
 
+@dataclass(frozen=True)
+class ReviewItemRow:
+    """A review item as stored (``item``: its properties), with its reviews and the cited guideline."""
+
+    item: dict[str, Any]
+    reviews: list[dict[str, Any]]
+    guideline_id: str
+    title: str
+    developer: str | None
+    released: str | None
+
+
 class GraphStore(Protocol):
     """What the rest of the system asks of the knowledge graph. Every member is exercised on every
     engine by ``tests/contracts/graph_store.py``."""
@@ -118,6 +130,15 @@ class GraphStore(Protocol):
     def revoke_api_key(self, key_id: str, at: str) -> bool: ...
     def save_audit_head(self, chain: str, seq: int, entry_hash: str, time: str) -> None: ...
     def audit_head(self, chain: str) -> dict[str, Any] | None: ...
+    def save_review_items(self, items: list[dict[str, Any]]) -> int: ...
+    def review_items(self, item_ids: list[str]) -> list[ReviewItemRow]: ...
+    def review_queue(self, statuses: list[str], limit: int) -> list[ReviewItemRow]: ...
+    def reviews_of_pairs(self, pair_keys: list[str]) -> list[ReviewItemRow]: ...
+    def all_review_items(self) -> list[ReviewItemRow]: ...
+    def add_review(self, item_id: str, review: dict[str, Any]) -> bool: ...
+    def set_review_status(self, item_id: str, status: str, final: str | None) -> None: ...
+    def passage(self, chunk_id: str) -> dict[str, Any] | None: ...
+    def version_owners(self, version_ids: list[str]) -> dict[str, dict[str, str]]: ...
     def delete_everything(self) -> None: ...
     def close(self) -> None: ...
 
@@ -305,6 +326,49 @@ class BoltGraphStore:
     def audit_head(self, chain: str) -> dict[str, Any] | None:
         rows = self._read(cypher.AUDIT_HEAD, chain=chain)
         return rows[0] if rows else None
+
+    # -- clinician review -------------------------------------------------------------------
+    def save_review_items(self, items: list[dict[str, Any]]) -> int:
+        """Create or refresh review items (keyed by item_id), each tied to its chunk and guideline
+        version; items whose chunk or version is unknown are skipped. Returns how many were stored."""
+        rows = self._write(lambda tx: tx.run(cypher.MERGE_REVIEW_ITEMS, items=items).data())
+        return int(rows[0]["n"]) if rows else 0
+
+    def review_items(self, item_ids: list[str]) -> list[ReviewItemRow]:
+        return self._review_rows(cypher.REVIEW_ITEMS, item_ids=item_ids)
+
+    def review_queue(self, statuses: list[str], limit: int) -> list[ReviewItemRow]:
+        """Items in these states, riskiest then newest first."""
+        return self._review_rows(cypher.REVIEW_QUEUE, statuses=statuses, limit=limit)
+
+    def reviews_of_pairs(self, pair_keys: list[str]) -> list[ReviewItemRow]:
+        """Every item judging one of these (sentence, chunk) pairs, whatever the question."""
+        return self._review_rows(cypher.REVIEW_ITEMS_BY_PAIR, pair_keys=pair_keys)
+
+    def all_review_items(self) -> list[ReviewItemRow]:
+        return self._review_rows(cypher.ALL_REVIEW_ITEMS)
+
+    def _review_rows(self, query: str, **params: Any) -> list[ReviewItemRow]:
+        return [ReviewItemRow(r["item"], [v for v in r["reviews"] if v and v.get("review_id")], r["guideline_id"],
+                              r["title"], r["developer"], r["released"]) for r in self._read(query, **params)]
+
+    def add_review(self, item_id: str, review: dict[str, Any]) -> bool:
+        """Store one judgement ON its item; False if there is no such item."""
+        rows = self._write(lambda tx: tx.run(cypher.CREATE_REVIEW, item_id=item_id, **review).data())
+        return bool(rows)
+
+    def set_review_status(self, item_id: str, status: str, final: str | None) -> None:
+        self._write(lambda tx: tx.run(cypher.SET_REVIEW_STATUS, item_id=item_id, status=status,
+                                      final=final).consume())
+
+    def passage(self, chunk_id: str) -> dict[str, Any] | None:
+        """A chunk's section (every chunk of it, with offsets), guideline and version; None if unknown."""
+        rows = self._read(cypher.PASSAGE, chunk_id=chunk_id)
+        return rows[0] if rows else None
+
+    def version_owners(self, version_ids: list[str]) -> dict[str, dict[str, str]]:
+        """Version id -> its guideline's id, title and developer."""
+        return {r.pop("version_id"): r for r in self._read(cypher.VERSION_OWNERS, version_ids=version_ids)}
 
     def delete_everything(self) -> None:
         """Tests only: empty the database."""

@@ -29,13 +29,18 @@ from ckg.types import Document
 from graph.servers import ArcadeDBServer
 from graph.store import BoltGraphStore, GraphStore
 from ingest.pipeline import Ingestor, IngestReport, reconcile
+from ingest.records import phi
 from ingest.records.pipeline import RecordIngestor, pseudonym_secret
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.lexical import LexicalIndex
 from retrieval.retriever import HybridRetriever
 from retrieval.vector_index import VectorIndex
+from review.desk import ReviewDesk
 
 log = logging.getLogger(__name__)
+
+
+ANSWER_ROUTES = ("/v1/query", "/ask")  # where questions are answered: the audit trail's answer log
 
 
 def open_graph(settings: Settings) -> BoltGraphStore:
@@ -101,6 +106,21 @@ def audit_log(settings: Settings, graph: GraphStore | None) -> AuditLog:
     return AuditLog(settings.audit_path, graph, settings.api.audit_anchor_every)
 
 
+def phi_categories(text: str) -> list[str]:
+    """The records' PHI gate, on free text (a question, a reviewer's comment)."""
+    return sorted({finding.category for finding in phi.scan({"text": text})})
+
+
+def answered_questions(audit: AuditLog) -> list[dict[str, Any]]:
+    """The audit trail's entries for questions answered (through the API or the Ask page)."""
+    return [e for e in audit.entries()
+            if e.get("route") in ANSWER_ROUTES and e.get("method") == "POST" and e.get("status") == 200]
+
+
+def review_desk(settings: Settings, graph: GraphStore) -> ReviewDesk:
+    return ReviewDesk(graph, settings.review, phi_categories)
+
+
 def authenticator(settings: Settings, graph: GraphStore) -> Authenticator:
     return Authenticator(ApiKeys(graph), OidcVerifier.from_settings(settings.oidc))
 
@@ -163,6 +183,13 @@ class System:
     def audit(self) -> AuditLog:
         return audit_log(self.settings, self.graph)
 
+    @cached_property
+    def reviews(self) -> ReviewDesk:
+        return review_desk(self.settings, self.graph)
+
+    def answered_questions(self) -> list[dict[str, Any]]:
+        return answered_questions(self.audit)
+
     @property
     def retriever(self) -> HybridRetriever:
         return self.pipeline.retriever
@@ -178,8 +205,9 @@ class System:
 
     def ask(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = (),
             patient_key: str | None = None) -> Answer:
-        """A cited, checked answer; with ``patient_key``, the patient's facts join the question."""
-        return self.pipeline.ask(question, top_k, exclude_guidelines, patient_key)
+        """A cited, checked answer, with what clinician reviewers said of its citations; with
+        ``patient_key``, the patient's facts join the question."""
+        return self.reviews.apply_to(self.pipeline.ask(question, top_k, exclude_guidelines, patient_key))
 
     def status(self) -> dict[str, Any]:
         counts = self.graph.counts()

@@ -175,6 +175,44 @@ class GraphStoreContract:
         assert store.audit_head("audit") == {"seq": 100, "hash": "b" * 64, "time": "2026-01-02T00:00:00Z"}
         assert store.counts()["nodes"]["AuditHead"] == 1
 
+    def test_review_items_and_their_judgements(self, store: GraphStore) -> None:
+        write = make_write(make_doc())
+        store.write_version(write)
+        chunk_id = write.chunks[0].chunk_id
+        item = {"item_id": "i1", "pair_key": "p1", "question": "Statins in diabetes?", "sentence": TEXT[:45],
+                "chunk_id": chunk_id, "version_id": write.version_id, "char_start": 0, "char_end": 45,
+                "quote": TEXT[:45], "grade": None, "system_verdict": "supported", "system_score": 1.0, "reasons": ["verbatim"],
+                "generator": "extractive", "patient_specific": False, "origin": "traffic", "risk": 0.2,
+                "needs": 2, "note": None, "created": "2026-01-01T00:00:00Z"}
+        unknown = {**item, "item_id": "i2", "chunk_id": "nowhere#c0000"}
+        assert store.save_review_items([item, unknown]) == 1
+        assert store.save_review_items([{**item, "risk": 0.9}]) == 1  # refreshed, not duplicated
+        [row] = store.review_queue(["open"], 10)
+        assert (row.item["item_id"], row.item["risk"], row.item["seen"], row.reviews) == ("i1", 0.9, 2, [])
+        assert (row.guideline_id, row.title, row.developer, row.released) == ("g1", "Lipids", "Dev", "2020")
+        review = {"review_id": "r1", "label": "supports", "comment": None, "seconds": 4.5,
+                  "at": "2026-01-02T00:00:00Z", "reviewer": "key:abc", "role": "reviewer", "adjudication": False}
+        assert store.add_review("i1", review) is True
+        assert store.add_review("nope", {**review, "review_id": "r2"}) is False
+        store.set_review_status("i1", "settled", "supports")
+        assert store.review_queue(["open"], 10) == []
+        [row] = store.review_items(["i1"])
+        assert (row.item["status"], row.item["final"], row.reviews) == ("settled", "supports", [review])
+        assert [r.item["item_id"] for r in store.reviews_of_pairs(["p1", "p9"])] == ["i1"]
+        assert [r.item["item_id"] for r in store.all_review_items()] == ["i1"]
+        assert store.counts()["nodes"]["Review"] == 1
+
+    def test_passage_and_version_owners(self, store: GraphStore) -> None:
+        write = make_write(make_doc())
+        store.write_version(write)
+        passage = store.passage(write.chunks[0].chunk_id)
+        assert passage is not None and store.passage("nowhere#c0000") is None
+        assert (passage["guideline_id"], passage["developer"], passage["section"]) == ("g1", "Dev", "Major Recommendations")
+        assert passage["chunks"] == [{"chunk_id": write.chunks[0].chunk_id, "ord": 0, "char_start": 0,
+                                      "char_end": len(TEXT), "text": TEXT}]
+        assert store.version_owners([write.version_id, "v?"]) == {
+            write.version_id: {"guideline_id": "g1", "title": "Lipids", "developer": "Dev"}}
+
     def test_delete_everything_empties_the_graph(self, store: GraphStore) -> None:
         store.write_version(graded(make_write(make_doc())))
         store.delete_everything()

@@ -26,3 +26,43 @@ def ingested(home: Path) -> Path:
     report = json.loads(result.stdout)
     assert report["added"] == 1 and report["chunks"] > 50
     return home
+
+
+# Questions a specialist might ask of the ankle-brachial index guideline (ngc-10008), for review tests.
+REVIEW_QUESTIONS = [
+    "Should adults be screened for peripheral artery disease with the ankle-brachial index?",
+    "Is ABI screening recommended in asymptomatic adults?",
+    "What are the major risk factors for PAD?",
+    "Does the ankle brachial index add to Framingham risk scoring for cardiovascular risk?",
+    "What harms can follow screening for peripheral artery disease?",
+    "Which patients does the PAD screening recommendation apply to?",
+    "Is PAD more common in men or in women?",
+    "How is the ankle-brachial index measured?",
+    "What ABI value suggests peripheral artery disease?",
+    "Does treating screen-detected PAD improve outcomes?",
+    "Should people with diabetes be screened with ABI?",
+    "What did the USPSTF recommend about PAD screening in 2005?",
+    "How accurate is the ankle-brachial index as a screening test?",
+    "What treatments are used for peripheral artery disease?",
+    "What is the prevalence of peripheral artery disease in older adults?",
+    "Do smoking and diabetes raise the risk of PAD?",
+    "What evidence did the task force review on ABI screening?",
+    "What are the potential benefits of detecting PAD early?",
+    "Can false-positive ABI results lead to unnecessary testing?",
+    "What other organisations recommend about PAD screening?",
+    "Is intermittent claudication a symptom of PAD?",
+    "Does exercise therapy help patients with PAD?",
+    "What does an I statement mean in USPSTF grading?",
+    "How should clinicians assess cardiovascular risk in adults without symptoms?",
+    "What research is needed on ABI screening?",
+]
+
+
+@pytest.fixture(scope="session")
+def review_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A state directory of its own for the review tests (their verdicts change answers), with the
+    ankle-brachial index guideline ingested."""
+    for home in embedded_home(tmp_path_factory, "ckg-review"):
+        result = run_ckg(home, "ingest", "guidelines", str(FEDERAL / "ngc-10008.html"), "--json")
+        assert result.returncode == 0, result.stderr
+        yield home

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import jwt
@@ -29,6 +30,7 @@ from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 
 from access.roles import Role
+from review.items import ReviewItem
 from api.app import api_routes, create_app
 from runtime.system import System
 
@@ -39,6 +41,7 @@ QUESTION = "Should adults be screened for peripheral artery disease with the ank
 BUNDLE = SHARED_DATA / "records" / "synthea-r4" / "patient-000.json"
 ROLES: list[Role | None] = [None, *Role]
 EVERYONE = set(Role)
+REVIEWERS = {Role.reviewer, Role.admin}
 
 # The rule for every route: which roles may call it. A route the app has and this table lacks
 # (or the reverse) fails test_every_route_has_a_rule.
@@ -51,8 +54,21 @@ RULES: dict[tuple[str, str], set[Role]] = {
     ("DELETE", "/v1/keys/{key_id}"): {Role.admin},
     ("GET", "/v1/audit"): {Role.admin},
     ("GET", "/v1/audit/verify"): {Role.admin},
+    ("POST", "/v1/review/flags"): EVERYONE,
+    ("GET", "/v1/review/next"): REVIEWERS,
+    ("GET", "/v1/review/items/{item_id}"): REVIEWERS,
+    ("POST", "/v1/review/items/{item_id}/judgements"): REVIEWERS,
+    ("GET", "/v1/passages/{chunk_id}"): EVERYONE,
+    ("GET", "/v1/attribution"): REVIEWERS,
+    ("GET", "/ask"): EVERYONE,
+    ("POST", "/ask"): EVERYONE,
+    ("POST", "/ask/flag"): EVERYONE,
+    ("GET", "/review"): REVIEWERS,
+    ("GET", "/review/adjudicate"): REVIEWERS,
+    ("POST", "/review"): REVIEWERS,
+    ("GET", "/attribution"): REVIEWERS,
 }
-PUBLIC = {("GET", "/v1/healthz")}
+PUBLIC = {("GET", "/v1/healthz"), ("GET", "/"), ("GET", "/signin"), ("POST", "/signin"), ("POST", "/signout")}
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +89,35 @@ def keys(system: System) -> dict[Role, dict[str, str]]:
     return {role: bearer(system, role, f"matrix {role.value}") for role in Role}
 
 
-def call(client: TestClient, system: System, method: str, path: str, headers: dict[str, str]) -> Any:
-    """A request each route accepts when the caller may make it."""
+@pytest.fixture(scope="module")
+def review_item(system: System) -> ReviewItem:
+    """An item to read and judge (judged "supports": it changes no answer other tests see)."""
+    answer = system.ask(QUESTION)
+    assert system.reviews.enqueue(answer, "matrix") >= 1
+    return next(i for i in system.reviews.items() if i.question == QUESTION)
+
+
+def call(client: TestClient, system: System, method: str, path: str, headers: dict[str, str],
+         item: ReviewItem) -> Any:
+    """A request each route accepts when the caller may make it (pages: without following redirects)."""
+    flag = {"question": QUESTION, "sentence": item.sentence, "chunk_id": item.chunk_id,
+            "char_start": item.char_start, "char_end": item.char_end}
+    if (method, path) == ("POST", "/v1/review/flags"):
+        return client.post(path, json=flag, headers=headers)
+    if path.startswith("/v1/review/items/"):
+        url = path.replace("{item_id}", item.item_id)
+        return client.request(method, url, json={"label": "supports"} if method == "POST" else None, headers=headers)
+    if path == "/v1/passages/{chunk_id}":
+        return client.get(f"/v1/passages/{quote(item.chunk_id, safe='')}", headers=headers)
+    if (method, path) == ("POST", "/ask"):
+        return client.post(path, data={"question": QUESTION}, headers=headers, follow_redirects=False)
+    if (method, path) == ("POST", "/ask/flag"):
+        return client.post(path, data=flag, headers=headers, follow_redirects=False)
+    if (method, path) == ("POST", "/review"):
+        form = {"item_id": item.item_id, "label": "supports", "shown_at": "0"}
+        return client.post(path, data=form, headers=headers, follow_redirects=False)
+    if not path.startswith("/v1/"):
+        return client.request(method, path, headers=headers, follow_redirects=False)
     if (method, path) == ("POST", "/v1/query"):
         return client.post(path, json={"question": QUESTION}, headers=headers)
     if (method, path) == ("POST", "/v1/records"):
@@ -97,12 +140,18 @@ def test_every_route_has_a_rule(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "no-credential")
-def test_role_matrix(client: TestClient, system: System, keys: dict[Role, dict[str, str]], role: Role | None) -> None:
-    """Every route with every role (and none): 2xx where the rule allows, else 401 without a credential, 403 with."""
+def test_role_matrix(client: TestClient, system: System, keys: dict[Role, dict[str, str]], role: Role | None,
+                     review_item: ReviewItem) -> None:
+    """Every route with every role (and none): 2xx where the rule allows (a page form's 303 too), else
+    401 without a credential (a page: 303 to the sign-in page), 403 with."""
     headers = keys[role] if role else {}
     outcomes = {}
     for method, path in sorted(routes(client) - PUBLIC):
-        status = call(client, system, method, path, headers).status_code
+        response = call(client, system, method, path, headers, review_item)
+        page = not path.startswith("/v1/")
+        status = response.status_code
+        if page and status == 303:
+            status = 401 if response.headers["location"].startswith("/signin") else 200
         expected = "2xx" if role in RULES[(method, path)] else "403" if role else "401"
         outcomes[(method, path)] = (expected, status)
     wrong = {route: o for route, o in outcomes.items() if o[0] != ("2xx" if 200 <= o[1] < 300 else str(o[1]))}

@@ -1,0 +1,1 @@
+"""Clinician review of citations: the queue, judgements, and what they change."""
