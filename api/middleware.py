@@ -48,6 +48,9 @@ class SecurityHeaders:
                     headers["Content-Security-Policy"] = DOCS_POLICY
                 elif page:
                     headers["Content-Security-Policy"] = PAGE_POLICY
+                    # Browsers send "Origin: null" after a no-referrer page; the sign-in cookie's
+                    # cross-site check needs the real origin on the site's own form posts.
+                    headers["Referrer-Policy"] = "same-origin"
                 if tls:
                     headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
             await send(message)

@@ -268,7 +268,7 @@ class PassageOut(BaseModel):
     released: str | None
     current: bool = Field(..., description="Whether this version is the guideline's current one.")
     section: str
-    before: str = Field(..., description="Section text before the span (up to 1,200 characters).")
+    before: str = Field(..., description="Section text before the span (up to 600 characters).")
     quote: str
     after: str
     char_start: int

@@ -159,6 +159,8 @@ class ReviewDesk:
                 rejected.add((sentence, n))
         withdrawn = {n for _, n in rejected}
         for n, labels in counts.items():
+            if not labels:  # queued, not judged yet
+                continue
             by_number[n].review = ReviewRecord(sum(labels.values()), dict(labels), n in withdrawn)
         return _without(answer, rejected) if rejected else answer
 

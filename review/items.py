@@ -71,6 +71,8 @@ def item_rows(answer: Answer, origin: str, patient_specific: bool, double_share:
 def _row(question: str, sentence: AnswerSentence, citation: Citation, generator: str, patient_specific: bool,
          origin: str, double_share: float, note: str | None) -> dict[str, Any]:
     key = item_id(question, sentence.text, citation.chunk_id, citation.char_start, citation.char_end)
+    if origin == ORIGIN_FLAG:  # a flag asks for a fresh look even where the same item was judged before
+        key = sha256_text(f"flag\x1f{key}")[:20]
     return {
         "item_id": key, "pair_key": pair_key(sentence.text, citation.chunk_id), "question": question,
         "sentence": sentence.text, "chunk_id": citation.chunk_id, "version_id": citation.version_id,

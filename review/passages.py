@@ -8,7 +8,7 @@ from typing import Any
 from ckg.errors import InputError, NotFound
 from graph.store import GraphStore
 
-CONTEXT_CHARS = 1200  # section text shown on each side of the cited span
+CONTEXT_CHARS = 600  # section text shown on each side of the cited span: enough to judge, short enough to read
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 
 from access.roles import Role
-from review.items import ReviewItem
 from api.app import api_routes, create_app
+from review.items import ReviewItem
 from runtime.system import System
 
 from ..conftest import REPO, SHARED_DATA
