@@ -205,3 +205,26 @@ def test_eval_review_over_items_judged_by_scripted_reviewers(client: TestClient,
     assert all(e["label"] and e["version_id"] and e["quote"] for e in exported)
     print(f"\neval review: {metrics['items']} items, {metrics['judgements']} judgements, inter-reviewer kappa "
           f"{metrics['inter_reviewer']['kappa']}, verifier agreement {metrics['verifier']['agreement']}")
+
+
+def test_the_sign_in_cookie_works_only_from_this_sites_pages(system: System) -> None:
+    """The web sign-in keeps the credential in an HTTP-only, SameSite=Strict cookie; a change made
+    with it must carry this site's Origin; a bad credential or a foreign `next` goes nowhere."""
+    key, _ = system.authenticator.keys.create("cookie", Role.clinician)
+    with TestClient(create_app(system.settings, system), base_url="https://ward.example") as browser:
+        refused = browser.post("/signin", data={"credential": "ckg_000000000000_" + "x" * 43})
+        assert refused.status_code == 401 and "not valid" in refused.text
+        assert "ckg_session" not in refused.headers.get("set-cookie", "")
+        signed = browser.post("/signin", data={"credential": key, "next": "//evil.example/"}, follow_redirects=False)
+        assert signed.status_code == 303 and signed.headers["location"] == "/ask"
+        cookie = signed.headers["set-cookie"].lower()
+        assert all(p in cookie for p in ("httponly", "samesite=strict", "secure", "max-age=28800"))
+        assert browser.get("/v1/history").status_code == 200  # the cookie alone authenticates reads
+        item = system.reviews.item(queue(system, REVIEW_QUESTIONS[0])[0])
+        flag = {"question": "q?", "sentence": item.sentence, "chunk_id": item.chunk_id,
+                "char_start": item.char_start, "char_end": item.char_end}
+        assert browser.post("/v1/review/flags", json=flag).status_code == 403  # no Origin
+        assert browser.post("/v1/review/flags", json=flag, headers={"Origin": "https://evil.example"}).status_code == 403
+        assert browser.post("/v1/review/flags", json=flag, headers={"Origin": "https://ward.example"}).status_code == 201
+        assert browser.post("/signout", follow_redirects=False).status_code == 303
+        assert browser.get("/ask", follow_redirects=False).headers["location"] == "/signin?next=/ask"
