@@ -170,15 +170,17 @@ def review(scripted: Annotated[bool, typer.Option(
            out: Out = None, as_json: AsJson = False) -> None:
     """The verifier and retrieval against clinician reviewers' labels; agreement between reviewers."""
     from eval import review as suite
+    from runtime.commandline import reported_errors
     from runtime.system import open_graph, review_desk
 
     report = _report("review", "Review: the system against its clinician reviewers", suite)
     settings = get_settings()
-    graph = open_graph(settings)
-    try:
-        items = review_desk(settings, graph).items()
-    finally:
-        graph.close()
+    with reported_errors():  # the graph only: no models are loaded
+        graph = open_graph(settings)
+        try:
+            items = review_desk(settings, graph).items()
+        finally:
+            graph.close()
     report.metrics["review"] = result = suite.evaluate(items)
     exported = suite.export(items, (out or Path("reports") / "review") / "adjudicated.jsonl")
     report.metrics["exported"] = exported

@@ -19,6 +19,7 @@ from graph.store import GraphStore
 from review.attribution import Attribution, By, attribute
 from review.items import ORIGIN_FLAG, ReviewItem, item_rows, now, pair_key
 from review.labels import REJECTING, Label, Status
+from review.passages import passage
 
 log = logging.getLogger(__name__)
 QUEUE_WINDOW = 200  # candidates read per request: enough to skip what this reviewer has already judged
@@ -66,27 +67,25 @@ class ReviewDesk:
     def flag(self, flag: Flag) -> ReviewItem:
         """Queue one citation a clinician flagged, first in line; its span must lie in the cited chunk."""
         self.refuse_phi("question", flag.question)
-        self.refuse_phi("note", flag.note)
-        passage = self.graph.passage(flag.chunk_id)
-        chunk = next((c for c in passage["chunks"] if c["chunk_id"] == flag.chunk_id), None) if passage else None
-        if passage is None or chunk is None:
-            raise NotFound(f"no chunk {flag.chunk_id!r}")
-        if not chunk["char_start"] <= flag.char_start < flag.char_end <= chunk["char_end"]:
-            raise InputError(f"characters {flag.char_start}-{flag.char_end} are not inside chunk {flag.chunk_id} "
-                             f"({chunk['char_start']}-{chunk['char_end']})")
-        quote = chunk["text"][flag.char_start - chunk["char_start"]: flag.char_end - chunk["char_start"]]
-        citation = Citation(1, flag.chunk_id, passage["guideline_id"], passage["version_id"], passage["title"],
-                            passage["section"], flag.char_start, flag.char_end, quote)
+        note = self.free_text("note", flag.note)
+        cited = passage(self.graph, flag.chunk_id, flag.char_start, flag.char_end)
+        citation = Citation(1, flag.chunk_id, cited.guideline_id, cited.version_id, cited.title, cited.section,
+                            flag.char_start, flag.char_end, cited.quote)
         sentence = AnswerSentence(flag.sentence, [1], flag.verdict, flag.score, ["flagged by a clinician"])
         faith = Faithfulness(flag.verdict, 1, 1, "flag+clinician")
         answer = Answer(flag.question, flag.sentence, False, [sentence], [citation], faith, {})
-        [row] = item_rows(answer, ORIGIN_FLAG, flag.patient_specific, self.settings.double_share, flag.note)
+        [row] = item_rows(answer, ORIGIN_FLAG, flag.patient_specific, self.settings.double_share, note)
         self.graph.save_review_items([row])
         return self.item(row["item_id"])
 
-    def refuse_phi(self, field: str, text: str | None) -> None:
-        if text and len(text) > self.settings.max_comment_chars and field in ("note", "comment"):
+    def free_text(self, field: str, text: str | None) -> str | None:
+        """A reviewer's comment or a clinician's note: short enough, and free of PHI."""
+        if text and len(text) > self.settings.max_comment_chars:
             raise InputError(f"{field}: over {self.settings.max_comment_chars} characters")
+        self.refuse_phi(field, text)
+        return text or None
+
+    def refuse_phi(self, field: str, text: str | None) -> None:
         if text and (found := self.phi_categories(text)):
             raise InputError(f"{field}: carries HIPAA Safe Harbor identifiers ({', '.join(found)}); nothing stored. "
                              "Reviews must not identify a patient.")
@@ -116,8 +115,7 @@ class ReviewDesk:
             raise Conflict(f"item {item_id} is not disputed: nothing to adjudicate")
         if adjudicate and item.reviewed_by(reviewer):
             raise Conflict(f"item {item_id}: a reviewer of the dispute cannot adjudicate it")
-        self.refuse_phi("comment", comment)
-        review = {"review_id": uuid.uuid4().hex, "label": label.value, "comment": comment or None,
+        review = {"review_id": uuid.uuid4().hex, "label": label.value, "comment": self.free_text("comment", comment),
                   "seconds": round(max(seconds, 0.0), 1), "at": now(precise=True), "reviewer": reviewer, "role": role,
                   "adjudication": adjudicate}
         if not self.graph.add_review(item_id, review):

@@ -28,6 +28,7 @@ def item_out(item: ReviewItem) -> ReviewItemOut:
 
 
 def touched(item: ReviewItem, **more: object) -> dict[str, object]:
+    """What the audit trail records of a review request: the item and the version and chunk it judges."""
     return {"item": item.item_id, "versions": [item.version_id], "chunks": [item.chunk_id], **more}
 
 

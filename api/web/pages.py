@@ -14,6 +14,7 @@ from access.credentials import Authenticator
 from answering.answer import Answer
 from api.deps import SystemDep
 from api.routes.query import answer_question
+from api.routes.review import touched
 from api.security import SESSION_COOKIE, MayQuery, MayReview
 from api.web.render import page
 from review.desk import Flag
@@ -100,8 +101,7 @@ async def flag(request: Request, system: SystemDep, caller: MayQuery,
                patient_specific: Annotated[bool, Form()] = False) -> HTMLResponse:
     item = await run_in_threadpool(system.reviews.flag, Flag(question, sentence, chunk_id, char_start, char_end,
                                                              note or None, verdict, 1.0, patient_specific))
-    request.state.touched = {"item": item.item_id, "versions": [item.version_id], "chunks": [item.chunk_id],
-                             "flagged": True}
+    request.state.touched = touched(item, flagged=True)
     return page(request, "message.html", caller, heading="Sent to review",
                 text="Thank you: reviewers will see this citation first.", back="/ask")
 
@@ -148,8 +148,7 @@ async def judge(request: Request, system: SystemDep, caller: MayReview,
     role = caller.role.value if caller.role else "unknown"
     item = await run_in_threadpool(system.reviews.judge, item_id, caller.actor, role, label, comment or None,
                                    seconds, adjudicate)
-    request.state.touched = {"item": item.item_id, "versions": [item.version_id], "chunks": [item.chunk_id],
-                             "label": label.value, "adjudication": adjudicate}
+    request.state.touched = touched(item, label=label.value, adjudication=adjudicate)
     target = f"/review?prev={item.item_id}" + (f"&skip={quote(skip)}" if skip else "")
     return RedirectResponse(target + ("&adjudicate=true" if adjudicate else ""), status_code=303)
 
