@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from review.items import ReviewItem
@@ -27,7 +27,7 @@ class Attribution:
     judgements: int = 0
     approved: int = 0  # judgements "supports" or "partially supports"
     disputes: int = 0  # items waiting for adjudication
-    labels: dict[str, int] = field(default_factory=dict)
+    labels: Counter[str] = field(default_factory=Counter)
 
     @property
     def reviewed_share(self) -> float | None:
@@ -38,7 +38,8 @@ class Attribution:
         return round(self.approved / self.judgements, 3) if self.judgements else None
 
     def row(self) -> dict[str, Any]:
-        return {**asdict(self), "reviewed_share": self.reviewed_share, "approval_rate": self.approval_rate}
+        return {**asdict(self), "labels": dict(self.labels), "reviewed_share": self.reviewed_share,
+                "approval_rate": self.approval_rate}
 
 
 def attribute(by: By, answers: Iterable[Mapping[str, Any]], owners: Mapping[str, Mapping[str, str]],
@@ -72,8 +73,7 @@ def attribute(by: By, answers: Iterable[Mapping[str, Any]], owners: Mapping[str,
         row.judgements += len(labels)
         row.approved += sum(label in APPROVING for label in labels)
         row.disputes += item.settlement.status == Status.disputed
-        for label in labels:
-            row.labels[label.value] = row.labels.get(label.value, 0) + 1
+        row.labels.update(label.value for label in labels)
     return sorted(rows.values(), key=lambda r: (-r.answers, -r.judgements, r.key))
 
 
@@ -82,7 +82,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     labels = [label.value for label in Label]
     out = io.StringIO()
     writer = csv.writer(out)
-    columns = [c for c in Attribution.__dataclass_fields__ if c != "labels"] + ["reviewed_share", "approval_rate"]
+    columns = [f.name for f in fields(Attribution) if f.name != "labels"] + ["reviewed_share", "approval_rate"]
     writer.writerow(columns + labels)
     for row in rows:
         writer.writerow([row[c] for c in columns] + [row["labels"].get(label, 0) for label in labels])

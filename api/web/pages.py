@@ -126,9 +126,9 @@ async def review(request: Request, system: SystemDep, caller: MayReview,
         context["passage"] = await run_in_threadpool(passage, system.graph, shown.chunk_id, shown.char_start,
                                                      shown.char_end)
         context["skip_next"] = quote(",".join([*skipped, shown.item_id]))
-        context["reviews"] = [r for r in shown.current_reviews() if not r["adjudication"]]
-        context["mine"] = next((Label(r["label"]) for r in shown.current_reviews() if r["reviewer"] == caller.actor),
-                               None)
+        current = shown.current_reviews()
+        context["reviews"] = [r for r in current if not r["adjudication"]]
+        context["mine"] = next((Label(r["label"]) for r in current if r["reviewer"] == caller.actor), None)
     return page(request, "review.html", caller, **context)
 
 
