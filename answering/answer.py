@@ -82,5 +82,6 @@ class Answer:
     timings_ms: dict[str, float]
     abstain_reason: str | None = None
     relevance: float = 0.0  # how closely the best evidence sentence addresses the question (the gate's score)
+    answerable: float | None = None  # the abstention model's P(the evidence answers the question)
     concepts: list[QuestionConcept] = field(default_factory=list)
     patient: PatientUse | None = None

@@ -8,18 +8,26 @@ recommendation made stronger than its source.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from answering.quantities import unmatched
+from answering.quantities import repeated, unmatched
+from answering.terms import stem
 from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
 
-_NEGATION = re.compile(
-    r"\b(not|no|never|without|neither|nor|cannot|against|insufficient|avoid|none|absence of)\b|n't\b", re.IGNORECASE
-)
+_TOKEN = re.compile(r"[a-z0-9]+(?:n't)?")
+_NEGATION_CUES = frozenset({"not", "no", "never", "without", "neither", "nor", "cannot", "against", "avoid", "none"})
+_FILLERS = frozenset({"be", "is", "are", "was", "were", "been", "to", "the", "a", "an", "do", "does", "should",
+                      "must", "can", "may", "will", "would", "routinely", "use", "of", "for", "in"})
 _STRONG = re.compile(r"\b(recommends?|recommended|should|must|offer|is indicated|are indicated|strongly)\b", re.I)
 _WEAK = re.compile(r"\b(suggests?|suggested|consider|may|might|could|reasonable|selectively|optional|option)\b", re.I)
 _GRADE = re.compile(r"\bgrade\s+([A-D])\b|\(([A-D]) recommendation\)|\bclass\s+(I{1,3}[ab]?)\b|\blevel\s+([A-C])\b",
                     re.IGNORECASE)
+# Grade strings in words or codes: "(strong recommendation, high-quality evidence)", "1B", "Level 2".
+_GRADE_WORDS = re.compile(r"\b(strong|weak|conditional) recommendation|\b(high|moderate|low|very low)[- ]quality\b"
+                          r"|\b[12][A-C]\b|\blevel [1-5]\b", re.IGNORECASE)
+_REPEATED_GROUP = re.compile(r"\b(children|adults|infants|adolescents|women|men|boys|girls|patients)\s+(?:and|or)\s+"
+                             r"\1\b", re.IGNORECASE)
 POPULATIONS = {
     "adult": "adult", "adults": "adult", "child": "child", "children": "child", "pediatric": "child",
     "paediatric": "child", "adolescent": "adolescent", "adolescents": "adolescent", "infant": "infant",
@@ -29,17 +37,36 @@ POPULATIONS = {
     "boys": "child", "younger": "younger", "postmenopausal": "postmenopausal", "premenopausal": "premenopausal",
 }
 _WORD = re.compile(r"[A-Za-z]+")
+_HYPHENATED = re.compile(r"[a-z]+-[a-z]+")
+# Populations that exclude each other: a recommendation for one does not answer a question about
+# another. Values of one dimension that are compatible share a set ("older" people are adults).
+_EXCLUSIVE = {
+    "age": ({"adult", "older"}, {"child", "adolescent", "infant", "younger"}),
+    "sex": ({"man"}, {"woman", "pregnant", "postmenopausal", "premenopausal", "nonpregnant"}),
+    "pregnancy": ({"pregnant"}, {"nonpregnant", "postmenopausal"}),
+    "menopause": ({"premenopausal"}, {"postmenopausal"}),
+    "symptoms": ({"symptomatic"}, {"asymptomatic"}),
+}
+_MORE_POPULATIONS = {
+    "nonpregnant": "nonpregnant", "non-pregnant": "nonpregnant", "symptomatic": "symptomatic",
+    "asymptomatic": "asymptomatic", "toddlers": "child", "neonatal": "infant", "elderly": "older",
+}
+
+_ALL_POPULATIONS = POPULATIONS | _MORE_POPULATIONS
 
 
-def numbers(claim: str, evidence: str) -> list[str]:
-    missing = unmatched(claim, evidence)
-    return [f"quantity {q} is not stated in the evidence" for q in missing]
+def numbers(claim: str, evidence: str, best_sentence: str = "") -> list[str]:
+    missing = [f"quantity {q} is not stated in the evidence" for q in unmatched(claim, evidence)]
+    return missing + [f"quantity {q} is stated more often than in the evidence" for q in repeated(claim, best_sentence)]
 
 
 def negation(claim: str, evidence: str, claim_mentions: list[Mention], evidence_mentions: list[Mention]) -> list[str]:
     """Polarity must agree: overall (negation cues) and for each shared concept (ConText)."""
     reasons = []
-    if (len(_NEGATION.findall(claim)) % 2) != (len(_NEGATION.findall(evidence)) % 2):
+    said, stated = _negated_phrases(claim), _negated_phrases(evidence)
+    dropped = {p for p in stated - said if p in _phrases(claim)}  # negated in the evidence, affirmed in the claim
+    added = {p for p in said - stated if p in _phrases(evidence)}  # and the other way round
+    if dropped or added:
         reasons.append("negation differs from the evidence")
     negated_in_evidence = {m.concept.concept_id: m.assertion == "negated" for m in evidence_mentions}
     for m in claim_mentions:
@@ -50,6 +77,36 @@ def negation(claim: str, evidence: str, claim_mentions: list[Mention], evidence_
     return reasons
 
 
+def _negated_phrases(text: str) -> set[tuple[str, ...]]:
+    """What each negation cue negates: the content words after it ("do not use razors" ->
+    ("use", "razors")). Comparing these, not counts of "not", lets a claim leave out a negated
+    clause of its evidence (a shortened quote) while a dropped or added "not" is still caught."""
+    tokens = _tokens(text)
+    cues: Counter[tuple[str, ...]] = Counter()
+    for i, token in enumerate(tokens):
+        if _is_cue(token):
+            following = [t for t in tokens[i + 1 : i + 6] if t not in _FILLERS and not _is_cue(t)][:2]
+            if following:
+                cues[tuple(following)] += 1
+    return {phrase for phrase, n in cues.items() if n % 2}  # "there is not no evidence": negated twice
+
+
+def _is_cue(token: str) -> bool:
+    return token in _NEGATION_CUES or token.endswith("n't")
+
+
+def _phrases(text: str) -> set[tuple[str, ...]]:
+    """Every run of one or two content words, to see whether a negated phrase is there at all."""
+    words = [t for t in _tokens(text) if t not in _FILLERS and t not in _NEGATION_CUES]
+    return {(w,) for w in words} | set(zip(words, words[1:], strict=False))
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-cased, stemmed words ("recommends" and "recommend" alike); cues and fillers unstemmed."""
+    return [t if t in _NEGATION_CUES or t in _FILLERS or t.endswith("n't") else stem(t)
+            for t in _TOKEN.findall(text.lower())]
+
+
 def concepts(nlp: ClinicalNLP, claim_mentions: list[Mention], evidence_mentions: list[Mention]) -> list[str]:
     """Every condition and drug of the claim must be in the evidence (itself or a narrower concept)."""
     present = {m.concept.concept_id for m in evidence_mentions}
@@ -58,29 +115,71 @@ def concepts(nlp: ClinicalNLP, claim_mentions: list[Mention], evidence_mentions:
             for m in claim_mentions if m.concept.concept_id not in covered]
 
 
-def populations(claim: str, evidence: str) -> list[str]:
-    have = _population_words(evidence)
-    return [f"population '{p}' is not in the evidence" for p in sorted(_population_words(claim) - have)]
+def populations(claim: str, best_sentence: str, all_evidence: str) -> list[str]:
+    """The claim's populations must be the closest evidence sentence's (the paragraph's, when that
+    sentence names none); a population repeated in one coordination ("children and children") means
+    a group was lost."""
+    have = _population_words(best_sentence) or _population_words(all_evidence)
+    reasons = [f"population '{p}' is not in the evidence" for p in sorted(_population_words(claim) - have)]
+    for twice in _REPEATED_GROUP.finditer(claim):
+        if twice.group(0).lower() not in all_evidence.lower():
+            reasons.append(f"population '{twice.group(1)}' is repeated where the evidence names another group")
+    return reasons
 
 
-def strength(claim: str, evidence: str) -> list[str]:
+def population_conflicts(question: str, sentence: str) -> list[str]:
+    """Populations the sentence speaks of that exclude the one the question asks about
+    ("symptomatic patients" for a question about an asymptomatic one, "children" for an adult)."""
+    asked, said = _population_words(question), _population_words(sentence)
+    conflicts = []
+    for groups in _EXCLUSIVE.values():
+        asked_groups = [g for g in groups if asked & g]
+        said_groups = [g for g in groups if said & g]
+        if len(asked_groups) == 1 and said_groups and asked_groups[0] not in said_groups:
+            conflicts.append(f"speaks of {'/'.join(sorted(said & said_groups[0]))} where the question asks about "
+                             f"{'/'.join(sorted(asked & asked_groups[0]))}")
+    return conflicts
+
+
+def strength(claim: str, evidence: str, grade_note: str = "") -> list[str]:
+    """Hedges and strength words against the closest evidence sentence; grades also against the
+    grade note that may follow it as a sentence of its own ("... home exercises. (Weak recommendation)")."""
     reasons = []
-    weaker_hedging = len(_WEAK.findall(claim)) < len(_WEAK.findall(evidence))
     stronger_wording = len(_STRONG.findall(claim)) > len(_STRONG.findall(evidence))
-    if weaker_hedging or stronger_wording:
+    if _dropped_hedge(claim, evidence) or stronger_wording:
         reasons.append("recommendation is stated more strongly than in the evidence")
-    claim_grades, evidence_grades = _grades(claim), _grades(evidence)
+    claim_grades, evidence_grades = _grades(claim), _grades(f"{evidence} {grade_note}")
     if claim_grades - evidence_grades:
         reasons.append(f"grade {', '.join(sorted(claim_grades - evidence_grades))} is not the evidence's grade")
     return reasons
 
 
+def _dropped_hedge(claim: str, evidence: str) -> bool:
+    """A hedge ("may", "consider") of the evidence is missing from the claim although what it hedges
+    is there. A claim that leaves out the hedged clause altogether (a shortened quote) keeps its
+    strength: it says less, not more."""
+    claim_words = set(_WORD.findall(claim.lower()))
+    claim_hedges = {m.group(0).lower() for m in _WEAK.finditer(claim)}
+    for hedge in _WEAK.finditer(evidence):
+        hedged = [w for w in _WORD.findall(evidence[hedge.end():].lower()) if len(w) > 2][:3]
+        if hedged and all(w in claim_words for w in hedged) and hedge.group(0).lower() not in claim_hedges:
+            return True
+    return False
+
+
 def _grades(text: str) -> set[str]:
-    return {next(g for g in m.groups() if g).upper() for m in _GRADE.finditer(text)}
+    """Grade tokens, normalised: "B", "1A", "LEVEL 2", "STRONG RECOMMENDATION", "LOW-QUALITY EVIDENCE" ..."""
+    found = {next(g for g in m.groups() if g).upper() for m in _GRADE.finditer(text)}
+    return found | {" ".join(m.group(0).upper().replace("-", " ").split()) for m in _GRADE_WORDS.finditer(text)}
 
 
 def _population_words(text: str) -> set[str]:
-    return {POPULATIONS[w] for w in (w.lower() for w in _WORD.findall(text)) if w in POPULATIONS}
+    lowered = text.lower()
+    compounds = [w for w in _HYPHENATED.findall(lowered) if w in _ALL_POPULATIONS]  # "non-pregnant" ...
+    for compound in compounds:
+        lowered = lowered.replace(compound, " ")  # ... is not also "pregnant"
+    words = compounds + _WORD.findall(lowered)
+    return {_ALL_POPULATIONS[w] for w in words if w in _ALL_POPULATIONS}
 
 
 def _ancestors(nlp: ClinicalNLP, concept_id: str) -> list[str]:

@@ -41,7 +41,8 @@ class ClaimVerifier:
         # Word overlap breaks near-ties between sentences that differ in one decisive word.
         best = int(np.argmax(similarities + 0.5 * np.array([_overlap(claim, s) for s in sentences])))
         similarity = float(similarities[best])
-        reasons = self._failures(claim, sentences[best], " ".join(sentences))
+        note = sentences[best + 1] if best + 1 < len(sentences) else ""
+        reasons = self._failures(claim, sentences[best], " ".join(sentences), note)
         if reasons:
             return Verdict("unsupported", round(max(0.0, similarity - 0.25 * len(reasons)), 3), reasons)
         if similarity >= self.supported_at:
@@ -50,15 +51,15 @@ class ClaimVerifier:
             return Verdict("partial", round(similarity, 3), [f"only partly matches evidence ({similarity:.2f})"])
         return Verdict("unsupported", round(similarity, 3), [f"no evidence sentence says this ({similarity:.2f})"])
 
-    def _failures(self, claim: str, best_sentence: str, all_evidence: str) -> list[str]:
+    def _failures(self, claim: str, best_sentence: str, all_evidence: str, following: str) -> list[str]:
         claim_mentions = self.nlp.analyze(claim)
         best_mentions = self.nlp.analyze(best_sentence)
         return [
-            *claim_checks.numbers(claim, all_evidence),
+            *claim_checks.numbers(claim, all_evidence, best_sentence),
             *claim_checks.negation(claim, best_sentence, claim_mentions, best_mentions),
             *claim_checks.concepts(self.nlp, claim_mentions, self.nlp.analyze(all_evidence)),
-            *claim_checks.populations(claim, all_evidence),
-            *claim_checks.strength(claim, best_sentence),
+            *claim_checks.populations(claim, best_sentence, all_evidence),
+            *claim_checks.strength(claim, best_sentence, following),
         ]
 
 

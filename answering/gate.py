@@ -2,9 +2,11 @@
 
 Every answer path passes through it before anything is drafted, so a refused question costs no
 model call. It splits the quotable evidence into sentences, scores each against the question
-(cosine, plus a small bonus for statements that recommend or weigh evidence) and refuses when
-even the best sentence scores below the calibrated threshold. The scored sentences are handed
-on: the extractive generator quotes the best of them.
+(cosine — with the abbreviations the guideline defines spelled out — plus a small bonus for
+statements that recommend or weigh evidence) and decides with the fitted abstention model
+(``answering.abstention``), or, without one, refuses when even the best sentence scores below a
+calibrated threshold. The scored sentences are handed on: the extractive generator quotes the
+best of them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from answering.abstention import AbstentionModel, Signals, signals, why_not
+from ckg.nlp.abbreviations import definitions, expand
 from ckg.text import sentence_spans
 from ckg.types import Hit
 from graph.store import GradedSpan
@@ -36,7 +40,12 @@ class Candidate:
     hit: Hit
     start: int  # document offsets
     end: int
-    text: str
+    text: str  # verbatim: what an answer quotes
+    reading: str = ""  # as scored: the guideline's abbreviations spelled out ("TDM" -> "therapeutic drug monitoring")
+
+    @property
+    def scored_text(self) -> str:
+        return self.reading or self.text
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class Relevance:
     # The graded recommendations in the candidates' chunks: read once by the pipeline when it
     # answers, for the answer ranking and for the grades on the citations.
     recommendations: dict[str, list[GradedSpan]] = field(default_factory=dict)
+    signals: Signals | None = None  # what the decision to answer rested on
+    p_answerable: float | None = None  # the abstention model's probability, when one is configured
 
     @property
     def best(self) -> float:
@@ -63,15 +74,17 @@ class Relevance:
 @dataclass
 class RelevanceGate:
     embedder: Embedder
-    abstain_below: float
+    abstain_below: float  # without a model: refuse when the best sentence scores below this
     non_evidence_sections: tuple[str, ...]
+    model: AbstentionModel | None = None
 
     def quotable(self, section: str) -> bool:
         """Sections that describe a document (references, authorship) are never quoted."""
         lowered = section.lower()
         return not any(pattern in lowered for pattern in self.non_evidence_sections)
 
-    def candidates(self, hits: list[Hit]) -> list[Candidate]:
+    def candidates(self, hits: list[Hit], abbreviations: dict[str, dict[str, str]]) -> list[Candidate]:
+        """Quotable sentences; ``abbreviations`` (per guideline) spell out the short forms they score with."""
         found: list[Candidate] = []
         seen: set[str] = set()
         for hit in hits:
@@ -90,19 +103,36 @@ class RelevanceGate:
                     if len(_WORD.findall(text)) >= MIN_SENTENCE_WORDS and key not in seen:
                         seen.add(key)
                         start = prov.char_start + offset + a
-                        found.append(Candidate(hit, start, start + len(text), text))
+                        reading = expand(text, abbreviations.get(prov.guideline_id, {}))
+                        found.append(Candidate(hit, start, start + len(text), text, reading))
                 offset += len(line) + 1
         return found
 
     def assess(self, question: str, hits: list[Hit]) -> Relevance:
-        pool = self.candidates(hits)
+        abbreviations = _abbreviations(hits)
+        pool = self.candidates(hits, abbreviations)
         if not pool:
             return Relevance([], np.zeros(0, dtype=np.float32), "no quotable evidence sentence was retrieved")
-        vectors = self.embedder.embed([question] + [c.text for c in pool])
+        defined = {short: long for found in abbreviations.values() for short, long in found.items()}
+        vectors = self.embedder.embed([expand(question, defined)] + [c.scored_text for c in pool])
         scores = vectors[1:] @ vectors[0]
         scores += np.array([RECOMMENDING_BONUS if _RECOMMENDING.search(c.text) else 0.0 for c in pool])
-        relevance = Relevance(pool, scores, None)
-        if relevance.best < self.abstain_below:
-            reason = f"best evidence similarity {relevance.best:.2f} is below the threshold {self.abstain_below:.2f}"
-            return Relevance(pool, scores, reason)
-        return relevance
+        found = signals(question, [c.scored_text for c in pool], scores,
+                        [c.hit.provenance.guideline_id if c.hit.provenance else "" for c in pool], hits[0].ranks)
+        if self.model is not None:
+            p = self.model.probability(found)
+            refusal = why_not(found) if p < self.model.threshold else None
+            return Relevance(pool, scores, refusal, signals=found, p_answerable=round(p, 4))
+        refusal = None
+        if float(scores.max()) < self.abstain_below:
+            refusal = f"best evidence similarity {scores.max():.2f} is below the threshold {self.abstain_below:.2f}"
+        return Relevance(pool, scores, refusal, signals=found)
+
+
+def _abbreviations(hits: list[Hit]) -> dict[str, dict[str, str]]:
+    """Per guideline, the abbreviations its retrieved passages define."""
+    texts: dict[str, list[str]] = {}
+    for hit in hits:
+        if hit.provenance is not None:
+            texts.setdefault(hit.provenance.guideline_id, []).append(hit.provenance.text)
+    return {guideline: definitions(found) for guideline, found in texts.items()}

@@ -67,6 +67,7 @@ class QueryPipeline:
             answer = self.checker.check(question, draft, self.generator.name)
             clock.lap("verify")
         answer.relevance = round(relevance.best, 4)
+        answer.answerable = relevance.p_answerable
         self._attach_grades(answer, relevance.recommendations)
         answer.concepts = [QuestionConcept(m.concept.concept_id, m.concept.name, m.text, m.assertion)
                            for m in mentions]

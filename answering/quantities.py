@@ -7,6 +7,7 @@ departs from its source; every quantity of a claim must be found in the evidence
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 # unit -> (canonical unit, factor to it)
@@ -50,14 +51,18 @@ class Quantity:
 
 
 def quantities(text: str) -> set[Quantity]:
-    found: set[Quantity] = set()
+    return set(stated(text))
+
+
+def stated(text: str) -> list[Quantity]:
+    """Every quantity in the order written, repeats included ("200 to 400 mL": two)."""
+    found: list[Quantity] = []
     for match in _QUANTITY.finditer(text):
         unit, factor = UNITS.get((match.group("unit") or "").lower(), ("", 1.0))
         for raw in (match.group("num"), match.group("num2")):
             if raw is None:
                 continue
-            for value in _values(raw):
-                found.add(Quantity(round(value * factor, 9), unit))
+            found += [Quantity(round(value * factor, 9), unit) for value in _values(raw)]
     return found
 
 
@@ -69,6 +74,15 @@ def _values(raw: str) -> list[float]:
         return [float(raw.replace(",", ""))]
     except ValueError:
         return [float(part) for part in re.split(r"[.,]", raw) if part]
+
+
+def repeated(claim: str, evidence_sentence: str) -> list[Quantity]:
+    """Numbers the claim states more often than the evidence sentence it quotes ("400 to 400 mL"
+    where the evidence says "200 to 400 mL"): one of them was changed into the other."""
+    said, written = Counter(stated(claim)), Counter(stated(evidence_sentence))
+    if not set(said) <= set(written):
+        return []  # numbers from elsewhere: the unmatched check speaks for those
+    return sorted((q for q, n in said.items() if n > written[q]), key=lambda q: (q.unit, q.value))
 
 
 def unmatched(claim: str, evidence: str) -> list[Quantity]:

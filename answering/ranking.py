@@ -11,28 +11,38 @@ answer at all. What to *lead* with needs more: a specialist asks for a recommend
   about methods;
 - the guideline retrieval ranked first is preferred a little, so that an answer does not lead
   with another body's recommendation on a neighbouring question;
+- a sentence that names more of the question's distinctive terms is preferred: terms weighted by
+  how rare they are among the candidate sentences (a term every candidate shares tells nothing;
+  "rings and watches" among theatre-wear recommendations tells a lot);
 - a sentence that asserts a clinical concept the opposite way from the question — "patients *not*
   fit for cisplatin" asked, a recommendation for patients who receive it quoted — gives way to
-  one that agrees (ConText assertions on both, for the concepts they share).
+  one that agrees (ConText assertions on both, for the concepts they share). The negation that
+  gives a recommendation its direction ("do not use X", "X is not indicated") answers a question
+  about X; it is not read as speaking of other patients.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
+from answering.claim_checks import population_conflicts
 from answering.gate import Candidate, Relevance
+from answering.terms import terms
 from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
 from graph.store import GradedSpan
 
-RECOMMENDATION_BONUS = 0.06
+RECOMMENDATION_BONUS = 0.15
 GRADED_BONUS = 0.03
 TOP_GUIDELINE_BONUS = 0.04  # the guideline retrieval ranked first: keeps the answer to one source's advice
 METHODS_PENALTY = 0.12
 CONFLICT_PENALTY = 0.15
 AGREEMENT_BONUS = 0.05  # both exclude the same concept ("not fit for cisplatin"): the same subgroup
+COVERAGE_WEIGHT = 0.2  # a sentence naming all the question's distinctive terms vs one naming none
 CHECKED_FOR_CONFLICTS = 12  # the best-scoring sentences get the (slower) assertion check
 
 _VERB = re.compile(
@@ -52,6 +62,16 @@ _METHODS = re.compile(
     r"|evidence tables?|methodolog|(this|the present|these|the current) (guidelines?|recommendations?|document)"
     r" (provides?|covers?|address(es)?|was|were|is|are|focus(es)?|updates?)|(were|was) first addressed)",
     re.IGNORECASE,
+)
+# The negation that makes a recommendation one *against* something: removed before comparing
+# assertions, so that "do not use X to assess frailty" does not read as "frailty absent".
+_DIRECTION_NEGATION = (
+    (re.compile(r"^\s*(do not|don't|never)\b", re.IGNORECASE), ""),
+    (re.compile(r"\b(should|must|shall|could|would|can|may|need|will) not\b", re.IGNORECASE), r"\1"),
+    (re.compile(r"\bcannot\b", re.IGNORECASE), "can"),
+    (re.compile(r"\bnot (?=(be )?(recommended|indicated|advised|suggested|routinely|required|necessary|needed)\b)",
+                re.IGNORECASE), ""),
+    (re.compile(r"\b(recommends?|suggests?|advises?) against\b", re.IGNORECASE), r"\1"),
 )
 _ASKS_ABOUT_METHODS = re.compile(r"\b(methods?|methodology|evidence base|how was|systematic review|studies)\b",
                                  re.IGNORECASE)
@@ -99,17 +119,22 @@ class AnswerRanker:
         recommendations = relevance.recommendations
         methods_ok = bool(_ASKS_ABOUT_METHODS.search(question))
         top = _guideline(relevance.candidates[0])  # candidates come in the fused ranking's order
-        scored = [self._score(c, s + (TOP_GUIDELINE_BONUS if _guideline(c) == top else 0.0), recommendations,
-                              methods_ok) for c, s in ranked]
+        coverage = TermCoverage(question, [c.scored_text for c, _ in ranked])
+        scored = [self._score(question, c, s + (TOP_GUIDELINE_BONUS if _guideline(c) == top else 0.0), recommendations,
+                              methods_ok, coverage.of(i)) for i, (c, s) in enumerate(ranked)]
         scored.sort(key=lambda r: -r.score)
         asked = _asserted(self.nlp.analyze(question))
         checked = [self._agreement(r, asked) for r in scored[:CHECKED_FOR_CONFLICTS]] if asked else []
         return sorted(checked + scored[len(checked):], key=lambda r: -r.score)
 
     @staticmethod
-    def _score(candidate: Candidate, score: float, recommendations: dict[str, list[GradedSpan]],
-               methods_ok: bool) -> Ranked:
+    def _score(question: str, candidate: Candidate, score: float, recommendations: dict[str, list[GradedSpan]],
+               methods_ok: bool, coverage: float) -> Ranked:
+        score += COVERAGE_WEIGHT * coverage
         reasons = []
+        for conflict in population_conflicts(question, candidate.text):
+            score -= CONFLICT_PENALTY
+            reasons.append(conflict)
         rec = next((r for r in recommendations.get(candidate.hit.chunk_id, [])
                     if r.char_start < candidate.end and candidate.start < r.char_end), None)
         if rec is not None:
@@ -118,10 +143,12 @@ class AnswerRanker:
         if not methods_ok and _METHODS.search(candidate.text):
             score -= METHODS_PENALTY
             reasons.append("methods")
+        if coverage:
+            reasons.append(f"names {coverage:.0%} of the question's distinctive terms")
         return Ranked(candidate, score, tuple(reasons))
 
     def _agreement(self, ranked: Ranked, asked: dict[str, bool]) -> Ranked:
-        said = _asserted(self.nlp.analyze(ranked.candidate.text))
+        said = _asserted(self.nlp.analyze(without_direction(ranked.candidate.text)))
         opposite = sorted(cid for cid, present in said.items() if cid in asked and asked[cid] != present)
         if opposite:
             reason = "asserts the opposite of the question about " + ", ".join(opposite)
@@ -131,6 +158,35 @@ class AnswerRanker:
             reason = "excludes what the question excludes: " + ", ".join(excluded)
             return Ranked(ranked.candidate, ranked.score + AGREEMENT_BONUS, (*ranked.reasons, reason))
         return ranked
+
+
+class TermCoverage:
+    """How much of the question's distinctive wording each candidate sentence contains.
+
+    A term's weight is its inverse document frequency among the candidates themselves: the
+    candidates come from the few guidelines retrieval chose, so the condition they all discuss
+    weighs little and the detail that singles out one recommendation weighs much.
+    """
+
+    def __init__(self, question: str, sentences: list[str]) -> None:
+        self._sentences = [terms(s) for s in sentences]
+        df = Counter(t for bag in self._sentences for t in bag)
+        n = len(sentences)
+        self._weights = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in terms(question) if df[t]}
+        self._total = sum(self._weights.values())
+
+    def of(self, i: int) -> float:
+        """Share of the question's term weight that sentence ``i`` contains (0 to 1)."""
+        if not self._total:
+            return 0.0
+        return sum(w for t, w in self._weights.items() if t in self._sentences[i]) / self._total
+
+
+def without_direction(sentence: str) -> str:
+    """The sentence with the negation that makes it a recommendation against something removed."""
+    for pattern, replacement in _DIRECTION_NEGATION:
+        sentence = pattern.sub(replacement, sentence)
+    return sentence
 
 
 def _guideline(candidate: Candidate) -> str | None:

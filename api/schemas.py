@@ -116,7 +116,10 @@ class AnswerOut(BaseModel):
     abstained: bool
     abstain_reason: str | None = Field(None, description="Why no answer was given, in words a clinician can act on.")
     relevance: float = Field(..., description="How closely the best evidence sentence addresses the question "
-                             "(the relevance gate's score; below CKG_RETRIEVAL__ABSTAIN_BELOW the service abstains).")
+                             "(the relevance gate's score).")
+    answerable: float | None = Field(None, description="The abstention model's probability that the evidence "
+                                     "answers the question; below its fitted operating point the service abstains "
+                                     "(null when the similarity threshold CKG_RETRIEVAL__ABSTAIN_BELOW decides).")
     sentences: list[SentenceOut]
     citations: list[CitationOut]
     faithfulness: FaithfulnessOut

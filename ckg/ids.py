@@ -25,3 +25,8 @@ def chunk_id(version: str, ordinal: int) -> str:
 def recommendation_id(version: str, ordinal: int) -> str:
     return f"{version}#r{ordinal:03d}"
 
+
+
+def guideline_of(any_id: str) -> str:
+    """The guideline id a version, section, chunk or recommendation id belongs to."""
+    return any_id.split("@", 1)[0]

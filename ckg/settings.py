@@ -65,7 +65,14 @@ class RetrievalSettings(BaseModel):
         "endorser", "guideline status", "update", "implementation tools", "scope >", "iom ", "rating scheme",
     ]
     # Calibrated on PubMedQA dev (balanced accuracy 0.883; `ckg eval abstention`, see README "Abstention").
-    abstain_below: float = 0.647
+    abstain_below: float = Field(0.647, description="without an abstention model: refuse when the best evidence "
+                                 "sentence scores below this")
+    abstention: Literal["model", "threshold"] = Field(
+        "model", description="model: the fitted abstention model decides whether to answer; threshold: the best "
+        "sentence's similarity alone (abstain_below)")
+    abstention_model: Path | None = Field(
+        None, description="abstention model JSON written by `ckg eval abstention --fit`; unset: the packaged one "
+        "(fitted on PubMedQA dev with the default embedder; with another embedder the threshold is used until refit)")
 
 
 class GenerationSettings(BaseModel):

@@ -105,17 +105,34 @@ def answers(corpus: Corpus = None, questions: Questions = None, limit: Limit = N
 
 
 @eval_app.command()
-def abstention(corpus: Corpus = None, questions: Questions = None, limit: Limit = None, out: Out = None,
+def abstention(corpus: Corpus = None, questions: Questions = None, guidelines: Guidelines = None,
+               fields: Fields = DEFAULT_FIELDS, limit: Limit = None, out: Out = None,
+               fit: Annotated[Path | None, typer.Option(
+                   help="Write the abstention model fitted on these questions here (JSON), with the "
+                        "cross-validated operating point; point CKG_RETRIEVAL__ABSTENTION_MODEL at it.")] = None,
                as_json: AsJson = False) -> None:
-    """Answer when the gold document is indexed; abstain when it is hidden."""
+    """Answer when the source is indexed, abstain when it is hidden: similarity threshold vs the
+    abstention model (cross-validated), ROC curves, operating point."""
     from eval import abstention as suite
+    from eval.datasets import guidelines as guideline_set
 
-    dataset = _pubmedqa(corpus, questions, limit)
     report = _report("abstention", "Abstention: answer only what the corpus supports", suite)
     with cli_system() as system:
-        _ingest(system, dataset)
-        report.metrics[dataset.name] = result = suite.evaluate(system, dataset)
-        suite.add_to_report(report, dataset, result)
+        datasets = [d for d in (_pubmedqa(corpus, questions, limit, required=False),) if d]
+        if guidelines:
+            datasets.append(guideline_set(guidelines, system.settings.ingest, tuple(fields.split(",")), limit))
+        if not datasets:
+            raise typer.BadParameter("give --corpus and --questions, or --guidelines, or both")
+        if fit and len(datasets) > 1:
+            raise typer.BadParameter("--fit fits on one data set: give PubMedQA or guidelines, not both")
+        for dataset in datasets:
+            _ingest(system, dataset)
+            result, model = suite.evaluate(system, dataset, system.embedder.name)
+            report.metrics[dataset.name] = result
+            suite.add_to_report(report, dataset, result)
+        if fit:
+            model.save(fit)
+            typer.echo(f"abstention model: {fit}", err=True)
     _finish(report, out, as_json)
 
 
@@ -157,9 +174,10 @@ def faithfulness(guidelines: Guidelines = None,
     report = _report("faithfulness", "Faithfulness: does the verifier catch what is not in the evidence?", suite)
     check = suite.verifier()
     perturbed = suite.perturbation_rates(check, suite.recommendation_cases(guidelines, sample)) if guidelines else None
+    hard = suite.hard_perturbation_rates(check, guidelines, sample) if guidelines else None
     auc = suite.pubmedqa_auc(check, corpus, questions, limit) if corpus and questions else None
-    report.metrics |= {"perturbations": perturbed, "pubmedqa": auc}
-    suite.add_to_report(report, perturbed, auc)
+    report.metrics |= {"perturbations": perturbed, "hard_perturbations": hard, "pubmedqa": auc}
+    suite.add_to_report(report, perturbed, auc, hard)
     _finish(report, out, as_json)
 
 

@@ -7,6 +7,7 @@ queries whose gold is the guideline itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,11 @@ class Dataset:
     name: str
     documents: list[Document]
     queries: list[Query]
+
+    @property
+    def slug(self) -> str:
+        """The name as a file name part: "PubMedQA (dev_questions.jsonl)" -> "pubmedqa-dev-questions-jsonl"."""
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
 
 
 def pubmedqa(corpus: Path, questions: Path, limit: int | None = None) -> Dataset:

@@ -2,25 +2,32 @@
 
 perturbations: recommendation sentences from the guidelines, each checked against its own
 paragraph as written (must pass), reworded (must pass) and perturbed six ways (must be flagged);
-reports the detection rate per kind and the false-alarm rate.
+reports the detection rate per kind and the false-alarm rate. A second, harder generator
+(``perturbations_hard``: numbers inside ranges and intervals, populations swapped or collapsed,
+grade labels changed, faithful shortenings that must pass) runs on two splits of the guidelines:
+the tuning split the verifier's rules were written against, and a held-out split (a quarter of the
+guidelines, chosen by a hash of their id) reported separately.
 pubmedqa: each question's long answer against its own abstract and against the most similar
 other abstract; reports the ROC AUC of the verifier's score.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from answering.claim_verifier import ClaimVerifier
 from answering.faithfulness import Evidence
 from ckg.jsonl import read_jsonl
-from ckg.nlp.pipeline import get_nlp
+from ckg.nlp.pipeline import ClinicalNLP, get_nlp
 from ckg.settings import get_settings
 from eval.perturbations import PERTURBATIONS, paraphrase
+from eval.perturbations_hard import FAITHFUL_SHORTENINGS, HARD_PERTURBATIONS
 from eval.report import Report
 from ingest.discovery import discover
 from ingest.loaders import load_document
@@ -33,10 +40,20 @@ def verifier() -> ClaimVerifier:
     return ClaimVerifier(get_embedder(get_settings().embedding), get_nlp())
 
 
-def recommendation_cases(folder: Path, sample: int, seed: int = 13) -> list[tuple[str, str]]:
+Split = Literal["all", "tuning", "held-out"]
+
+
+def held_out(guideline_id: str) -> bool:
+    """A fixed quarter of the guidelines, by a hash of the id (the same on every machine)."""
+    return hashlib.sha256(guideline_id.encode()).digest()[0] % 4 == 0
+
+
+def recommendation_cases(folder: Path, sample: int, split: Split = "all", seed: int = 13) -> list[tuple[str, str]]:
     """(sentence, its paragraph) for a random sample of the folder's recommendation statements."""
     cases = []
     for path in discover([folder]):
+        if split != "all" and held_out(path.stem) != (split == "held-out"):
+            continue
         doc = load_document(path, path.read_bytes())
         for rec in extract_recommendations(doc, "v", []):
             start = doc.text.rfind("\n", 0, rec.char_start) + 1
@@ -45,25 +62,44 @@ def recommendation_cases(folder: Path, sample: int, seed: int = 13) -> list[tupl
     return random.Random(seed).sample(cases, min(sample, len(cases)))
 
 
-def perturbation_rates(check: ClaimVerifier, cases: list[tuple[str, str]]) -> dict[str, object]:
+Perturb = Callable[[str, ClinicalNLP], str | None]
+
+
+def perturbation_rates(check: ClaimVerifier, cases: list[tuple[str, str]],
+                       perturbations: dict[str, Perturb] = PERTURBATIONS,
+                       faithful_variants: dict[str, Perturb] | None = None) -> dict[str, object]:
+    """Detection per kind of perturbation; false alarms on the sentence as written and on each
+    faithful variant (by default a paraphrase)."""
     nlp = check.nlp
-    flagged: dict[str, list[bool]] = {kind: [] for kind in PERTURBATIONS}
-    false_alarms, faithful = 0, 0
+    flagged: dict[str, list[bool]] = {kind: [] for kind in perturbations}
+    variants = faithful_variants or {"paraphrase": paraphrase}
+    alarms: dict[str, list[bool]] = {kind: [] for kind in ("as written", *variants)}
     for sentence, paragraph in cases:
         evidence = [Evidence("e", paragraph, 0, 0, len(paragraph))]
-        for variant in (sentence, paraphrase(sentence, nlp)):
-            if variant is not None:
-                faithful += 1
-                false_alarms += check.verify(variant, evidence).verdict != "supported"
-        for kind, perturb in PERTURBATIONS.items():
+        alarms["as written"].append(check.verify(sentence, evidence).verdict != "supported")
+        for kind, make in variants.items():
+            variant = make(sentence, nlp)
+            if variant is not None and variant != sentence:
+                alarms[kind].append(check.verify(variant, evidence).verdict != "supported")
+        for kind, perturb in perturbations.items():
             variant = perturb(sentence, nlp)
             if variant is not None and variant != sentence:
                 flagged[kind].append(check.verify(variant, evidence).verdict != "supported")
+    every_alarm = [a for found in alarms.values() for a in found]
     return {
         "sentences": len(cases),
         "detection": {k: {"rate": round(float(np.mean(v)), 4), "n": len(v)} for k, v in flagged.items() if v},
-        "false_alarm": {"rate": round(false_alarms / faithful, 4), "n": faithful},
+        "false_alarm": {"rate": round(float(np.mean(every_alarm)), 4), "n": len(every_alarm)},
+        "false_alarm_by_variant": {k: {"rate": round(float(np.mean(v)), 4), "n": len(v)}
+                                   for k, v in alarms.items() if v},
     }
+
+
+def hard_perturbation_rates(check: ClaimVerifier, folder: Path, sample: int) -> dict[str, object]:
+    """The second generator on the tuning and the held-out split."""
+    return {split: perturbation_rates(check, recommendation_cases(folder, sample, split), HARD_PERTURBATIONS,
+                                      {"shortened": FAITHFUL_SHORTENINGS})
+            for split in ("tuning", "held-out")}
 
 
 def pubmedqa_auc(check: ClaimVerifier, corpus: Path, questions: Path, limit: int | None) -> dict[str, object]:
@@ -94,7 +130,8 @@ def _roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(wins / (len(pos) * len(neg)))
 
 
-def add_to_report(report: Report, perturbations: dict[str, Any] | None, auc: dict[str, Any] | None) -> None:
+def add_to_report(report: Report, perturbations: dict[str, Any] | None, auc: dict[str, Any] | None,
+                  hard: dict[str, Any] | None = None) -> None:
     if perturbations:
         report.heading("Perturbations of real recommendation sentences")
         detection = perturbations["detection"]
@@ -106,6 +143,20 @@ def add_to_report(report: Report, perturbations: dict[str, Any] | None, auc: dic
         report.bars("perturbation-detection", "Detection rate per perturbation",
                     {"detected": {k: v["rate"] for k, v in detection.items()},
                      "false alarm (faithful)": {"faithful": perturbations["false_alarm"]["rate"]}})
+    if hard:
+        report.heading("Second generator: harder perturbations, tuning and held-out guidelines")
+        report.text("Numbers inside ranges, intervals and thresholds; populations swapped or collapsed; grade labels "
+                    "changed — each must be flagged. Shortened variants (a trailing qualifier or the examples "
+                    "dropped) and the sentences as written must pass.")
+        rows: dict[str, dict[str, Any]] = {}
+        for split, rates in hard.items():
+            for kind, value in rates["detection"].items():
+                rows.setdefault(kind, {})[f"{split} detected"] = value["rate"]
+                rows[kind][f"{split} n"] = value["n"]
+            for kind, value in rates["false_alarm_by_variant"].items():
+                rows.setdefault(f"false alarm: {kind}", {})[f"{split} detected"] = value["rate"]
+                rows[f"false alarm: {kind}"][f"{split} n"] = value["n"]
+        report.table(rows, "perturbation")
     if auc:
         report.heading("PubMedQA long answers")
         report.text(f"Each long answer against its own abstract (label 1) and the most similar other abstract "

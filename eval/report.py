@@ -69,6 +69,19 @@ class Report:
         self._plots[f"{name}.png"] = figure
         self.lines += [f"![{title}]({name}.png)", ""]
 
+    def curves(self, name: str, title: str, series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+               xlabel: str, ylabel: str) -> None:
+        """Lines through (x, y) points, one per series (e.g. ROC curves)."""
+        figure, axes = plt.subplots(figsize=(6, 5))
+        for label, (xs, ys) in series.items():
+            axes.plot(xs, ys, label=label)
+        axes.set_title(title)
+        axes.set_xlabel(xlabel)
+        axes.set_ylabel(ylabel)
+        axes.legend(fontsize="small")
+        self._plots[f"{name}.png"] = figure
+        self.lines += [f"![{title}]({name}.png)", ""]
+
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         for filename, figure in self._plots.items():

@@ -53,21 +53,33 @@ def _answers(report: Report, metrics: dict[str, Any]) -> None:
             "citation precision (support)": r["citation_precision"]["support"],
             "citation precision (gold doc)": r["citation_precision"]["gold_document"],
             "citation recall": r["citation_recall"]["sentences_cited"],
+            "first sentence from gold": r["citation_recall"]["answers_leading_with_gold"],
+            "ROUGE-L": r.get("rouge_l", {}).get("f"),
             "total p50 ms": r["latency"]["total"]["p50_ms"], "total p95 ms": r["latency"]["total"]["p95_ms"],
         }}, "questions")
+        if "before_after" in r:
+            report.table(r["before_after"], "sentence order")
 
 
 def _abstention(report: Report, metrics: dict[str, Any]) -> None:
     for name, r in _data_sets(metrics).items():
-        report.table({name: {"threshold": r["configured_threshold"], "answerable answered": r["answerable_answered"],
-                             "unanswerable abstained": r["unanswerable_abstained"],
-                             "balanced accuracy": r["balanced_accuracy"]}}, "questions")
+        report.text(f"{name} ({r['questions']} questions, source indexed and hidden); ROC AUC "
+                    + ", ".join(f"{k} {v:.3f}" for k, v in r["roc_auc"].items()) + ":")
+        report.table(r["decisions"], "decision")
 
 
 def _faithfulness(report: Report, metrics: dict[str, Any]) -> None:
     if p := metrics.get("perturbations"):
         rows = {kind: {"detected": d["rate"], "n": d["n"]} for kind, d in p["detection"].items()}
         rows["false alarm (faithful variants)"] = {"detected": p["false_alarm"]["rate"], "n": p["false_alarm"]["n"]}
+        report.table(rows, "perturbation")
+    if hard := metrics.get("hard_perturbations"):
+        rows = {}
+        for split, rates in hard.items():
+            for kind, d in {**rates["detection"], **{f"false alarm: {k}": v for k, v in
+                                                    rates["false_alarm_by_variant"].items()}}.items():
+                rows.setdefault(kind, {})[split] = d["rate"]
+        report.text("Second, harder generator (tuning split / held-out guidelines):")
         report.table(rows, "perturbation")
     if a := metrics.get("pubmedqa"):
         report.text(f"PubMedQA long answer vs own / most similar other abstract: ROC AUC **{a['roc_auc']}** "

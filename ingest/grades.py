@@ -42,6 +42,9 @@ _AGAINST = re.compile(
 )
 _INSUFFICIENT = re.compile(r"\binsufficient evidence|evidence is (currently )?insufficient|"
                            r"insufficient to (assess|recommend|support)|inconclusive\b", re.IGNORECASE)
+# A leading condition is not the recommendation: "If parents do not want to take part ..., offer ...".
+_LEADING_CONDITION = re.compile(r"^\s*(if|when|where|unless|although|while|for (people|patients|women|men|children)"
+                                r" who)\b[^,;]{0,200}[,;]\s*", re.IGNORECASE)
 _QUALITY = re.compile(r"\b(high|moderate|low|very low)\b[- ]*(quality|certainty)?", re.IGNORECASE)
 
 
@@ -67,6 +70,7 @@ def normalise(
     offer_consider_wording: bool = False,
 ) -> Grade:
     """Normalise a grade label (or, for NICE-style guidelines, the verb) to direction/strength/certainty."""
+    sentence = main_clause(sentence)
     against = bool(_AGAINST.search(sentence))
     if _INSUFFICIENT.search(sentence):
         grade = normalise("", label, developer=developer, declared=declared) if label else None
@@ -78,7 +82,7 @@ def normalise(
         return Grade(None, None, _direction_from_wording(sentence, against), None, None)
     text = label.strip()
     low = text.lower()
-    for reader in (_uspstf, _accp, _acc_aha, _grade_style, _aap, _symbols, _practice_points, _levels):
+    for reader in (_uspstf, _accp, _acc_aha, _aace, _grade_style, _aap, _cap, _symbols, _practice_points, _levels):
         grade = reader(text, low, developer or "", against)
         if grade is not None:
             return grade
@@ -86,6 +90,11 @@ def normalise(
     if definition:
         return _from_definition(text, definition, against)
     return Grade(text, "unrecognised", "against" if against else "for", None, None)
+
+
+def main_clause(sentence: str) -> str:
+    """The sentence without a leading condition, which says when, not which way."""
+    return _LEADING_CONDITION.sub("", sentence, count=1)
 
 
 def _uspstf(text: str, low: str, developer: str, against: bool) -> Grade | None:
@@ -115,6 +124,29 @@ def _acc_aha(text: str, low: str, developer: str, against: bool) -> Grade | None
     return Grade(text, "ACC/AHA", direction, strength, LETTER_CERTAINTY[loe.group(1)] if loe else None)
 
 
+def _aace(text: str, low: str, developer: str, against: bool) -> Grade | None:
+    """AACE: "Grade A; BEL 1" or "Grade A [strong]" (A strong, B intermediate, C weak, D not evidence based)."""
+    grade = re.search(r"\bgrade\s+([a-d])\b", low)
+    bel = re.search(r"\bbel\s*([1-4])\b", low)
+    worded = re.search(r"\bgrade\s+[a-d]\s*[\[(]\s*(strong|intermediate|moderate|weak|conditional)", low)
+    if not grade or not (bel or worded or "clinical endocrinolog" in developer.lower()):
+        return None
+    word = worded.group(1) if worded else {"a": "strong", "b": "moderate", "c": "weak", "d": "expert-opinion"}[
+        grade.group(1)]
+    strength = {"intermediate": "moderate", "conditional": "weak"}.get(word, word)
+    certainty = {"1": "high", "2": "moderate", "3": "low", "4": "very low"}[bel.group(1)] if bel else None
+    return Grade(text, "AACE", "against" if against else "for", strength, certainty)
+
+
+def _cap(text: str, low: str, developer: str, against: bool) -> Grade | None:
+    """CAP and AAP's bare labels: "Recommendation" (between strong and option), "No recommendation"."""
+    if re.fullmatch(r"no recommendation", low):
+        return Grade(text, "declared", "insufficient", "insufficient", None)
+    if re.fullmatch(r"recommendation", low):
+        return Grade(text, "declared", "against" if against else "for", "moderate", None)
+    return None
+
+
 _STRENGTH_WORD = r"(strong|moderate|weak|conditional)"
 _STRENGTH_NEAR_RECOMMENDATION = re.compile(
     rf"\b{_STRENGTH_WORD}\s+(?:positive |negative )?recommendation|"
@@ -130,8 +162,8 @@ def _grade_style(text: str, low: str, developer: str, against: bool) -> Grade | 
     word = (near.group(1) or near.group(2)) if near else first.group(1)  # type: ignore[union-attr]
     strength = {"conditional": "weak"}.get(word, word)
     certainty = None
-    quality = re.search(r"\b(high|moderate|low|very low)\b[- ]*(?:quality|certainty)|(?:quality|certainty)[^;,]*?"
-                        r"\b(high|moderate|low|very low)\b", low)
+    quality = re.search(r"\b(high|moderate|low|very low)\b[- ]*(?:quality|certainty)|(?:quality|certainty|evidence "
+                        r"strength|strength of evidence)[^;,]*?\b(high|moderate|low|very low)\b", low)
     if quality:
         certainty = quality.group(1) or quality.group(2)
     elif first and not near:  # "Weak; Moderate": strength first, then certainty
@@ -197,7 +229,7 @@ def _direction_from_wording(sentence: str, against: bool) -> str | None:
 
 
 def _nice_wording(sentence: str, against: bool) -> Grade:
-    low = sentence.lower()
+    low = main_clause(sentence).lower()
     verb = re.search(r"\b(do not offer|do not|must not|must|offer|consider)\b", low)
     if not verb:
         return Grade(None, None, _direction_from_wording(sentence, against), None, None)

@@ -77,7 +77,7 @@ def _statements(body: str, offset: int) -> list[tuple[int, int, str, str | None]
         for i, (a, b) in enumerate(spans):
             text = line[a:b]
             if (_NOTE_ONLY.fullmatch(text) or len(text.split()) < MIN_WORDS or _ABOUT_WORDING.search(text)
-                    or text.endswith("?")):  # the key questions guidelines are organised by
+                    or text.endswith(("?", ":"))):  # key questions guidelines are organised by; list lead-ins
                 continue
             note, end = trailing_grade_note(text), b
             if note is None and i + 1 < len(spans):

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from ckg import ids
 from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
 from ckg.types import Hit
@@ -85,8 +86,10 @@ class HybridRetriever:
             rankings["graph"] = self.by_concepts(found, self.candidates)
         if patient:
             rankings["patient"] = self.by_concepts(patient, self.candidates)
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k, self.channel_weights)
-        pool = fused[: top_k * 4 if exclude_guidelines else top_k]
+        if exclude_guidelines:  # hidden before fusion: ranks and scores as if the documents were not indexed
+            rankings = {channel: [c for c in ranked if ids.guideline_of(c) not in exclude_guidelines]
+                        for channel, ranked in rankings.items()}
+        pool = reciprocal_rank_fusion(rankings, self.rrf_k, self.channel_weights)[:top_k]
         provenance = self.graph.provenance([h.chunk_id for h in pool])
         hits: list[Hit] = []
         for hit in pool:

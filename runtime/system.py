@@ -12,6 +12,8 @@ from access.audit import AuditLog
 from access.credentials import Authenticator
 from access.keys import ApiKeys
 from access.tokens import OidcVerifier
+from answering.abstention import PACKAGED as PACKAGED_ABSTENTION_MODEL
+from answering.abstention import AbstentionModel
 from answering.answer import Answer
 from answering.checking import DraftChecker
 from answering.claim_verifier import ClaimVerifier, SentenceVerifier
@@ -21,7 +23,7 @@ from answering.faithfulness import ExactSpanVerifier, Verifier
 from answering.gate import RelevanceGate
 from answering.pipeline import QueryPipeline
 from answering.ranking import AnswerRanker
-from ckg.errors import WriterBusy
+from ckg.errors import ConfigurationError, WriterBusy
 from ckg.locks import exclusive
 from ckg.nlp.pipeline import get_nlp
 from ckg.settings import Settings
@@ -85,10 +87,26 @@ def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, in
     nlp = get_nlp()
     retriever = HybridRetriever(graph, embedder, index, lexical_index(index), r.candidates, r.rrf_k,
                                 r.channel_weights, nlp)
-    gate = RelevanceGate(embedder, r.abstain_below, tuple(r.non_evidence_sections))
+    gate = RelevanceGate(embedder, r.abstain_below, tuple(r.non_evidence_sections),
+                         abstention_model(settings, embedder))
     checker = DraftChecker(build_verifier(settings, embedder), settings.generation.unsupported)
     return QueryPipeline(graph, retriever, gate, build_generator(settings, graph), checker, nlp, r.top_k,
                          settings.max_question_chars)
+
+
+def abstention_model(settings: Settings, embedder: Embedder) -> AbstentionModel | None:
+    """The configured model; the packaged one only if it was fitted with this embedder (an explicitly
+    configured model that was not is refused: its probabilities would be on the wrong scale)."""
+    r = settings.retrieval
+    if r.abstention == "threshold":
+        return None
+    if r.abstention_model is not None:
+        return AbstentionModel.load(r.abstention_model, embedder.name)
+    try:
+        return AbstentionModel.load(PACKAGED_ABSTENTION_MODEL, embedder.name)
+    except ConfigurationError as exc:
+        log.warning("abstention by similarity threshold: %s", exc)
+        return None
 
 
 def lexical_index(index: VectorIndex) -> LexicalIndex:

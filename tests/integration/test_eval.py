@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from answering.abstention import AbstentionModel
 from ckg.jsonl import read_jsonl
+from ckg.settings import get_settings
 from eval.cli import SPECIALIST_QUESTIONS
 
 from ..conftest import DEV, FEDERAL, PUBMEDQA
@@ -77,10 +79,17 @@ def test_answers_report_citations_faithfulness_and_stage_latency(home: Path, tmp
 def test_abstention_answers_with_the_gold_and_abstains_without(home: Path, tmp_path: Path,
                                                                pubmedqa_slice: tuple[Path, Path]) -> None:
     corpus, questions = pubmedqa_slice
-    metrics, _ = _eval(home, tmp_path, "abstention", "--corpus", str(corpus), "--questions", str(questions))
+    fitted = tmp_path / "abstention.json"
+    metrics, report = _eval(home, tmp_path, "abstention", "--corpus", str(corpus), "--questions", str(questions),
+                            "--fit", str(fitted))
     result = _data(metrics)
-    assert result["balanced_accuracy"] >= 0.6
-    assert result["relevance_median"]["answerable"] > result["relevance_median"]["unanswerable"]
+    decisions = result["decisions"]
+    assert decisions["similarity threshold (configured)"]["balanced accuracy"] >= 0.6
+    assert decisions["abstention model (cross-validated)"]["balanced accuracy"] >= 0.6
+    assert result["roc_auc"]["abstention model (cross-validated)"] > 0.6
+    assert "ROC AUC" in report
+    model = AbstentionModel.load(fitted, get_settings().embedding.model)  # what the pipeline would load
+    assert model.fitted_on["cases"] == result["cases"] and 0.0 < model.threshold < 1.0
 
 
 def test_faithfulness_suite_on_real_recommendations(home: Path, tmp_path: Path) -> None:

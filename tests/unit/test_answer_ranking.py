@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from answering.claim_checks import population_conflicts
 from answering.gate import Candidate, Relevance
-from answering.ranking import AnswerRanker, is_statement
+from answering.ranking import AnswerRanker, TermCoverage, is_statement, without_direction
 from ckg.nlp.concepts import Concept, Mention
 from ckg.types import Hit, Provenance
 from graph.store import GradedSpan
@@ -61,7 +62,7 @@ def test_a_graded_recommendation_leads_over_a_closer_commentary_sentence() -> No
                       ("The USPSTF recommends annual screening with low-dose CT in adults aged 55 to 80.", 0.74),
                       recommendations=spans)
     ranked = AnswerRanker(FakeNLP()).rank("Who should be screened with low-dose CT?", found)  # type: ignore[arg-type]
-    assert ranked[0].candidate.start == 1000 and ranked[0].reasons == ("recommendation (B recommendation)",)
+    assert ranked[0].candidate.start == 1000 and ranked[0].reasons[0] == "recommendation (B recommendation)"
 
 
 def test_methods_text_gives_way_unless_methods_are_asked_about() -> None:
@@ -78,7 +79,7 @@ def test_a_sentence_asserting_the_opposite_of_the_question_gives_way() -> None:
     ranker = AnswerRanker(FakeNLP())  # type: ignore[arg-type]
     ranked = ranker.rank("What to give with radiotherapy when the patient is not fit for cisplatin?", found)
     assert ranked[0].candidate.start == 1000
-    assert "asserts the opposite of the question" in ranked[1].reasons[0]
+    assert any("asserts the opposite of the question" in reason for reason in ranked[1].reasons)
     fit = ranker.rank("What chemotherapy goes with radiotherapy, cisplatin?", found)
     assert fit[0].candidate.start == 0
 
@@ -88,7 +89,7 @@ def test_sentences_about_the_document_give_way_to_what_it_recommends() -> None:
                       ("The routine use of an abdominal radiograph to diagnose constipation is not indicated.", 0.75))
     ranker = AnswerRanker(FakeNLP())  # type: ignore[arg-type]
     ranked = ranker.rank("Should I x-ray a child with constipation?", found)
-    assert ranked[0].candidate.start == 1000 and ranked[1].reasons == ("methods",)
+    assert ranked[0].candidate.start == 1000 and ranked[1].reasons[0] == "methods"
 
 
 def test_a_sentence_excluding_what_the_question_excludes_comes_forward() -> None:
@@ -97,7 +98,7 @@ def test_a_sentence_excluding_what_the_question_excludes_comes_forward() -> None
     ranker = AnswerRanker(FakeNLP())  # type: ignore[arg-type]
     ranked = ranker.rank("What if the patient is not fit for cisplatin?", found)
     assert ranked[0].candidate.start == 1000
-    assert ranked[0].reasons == ("excludes what the question excludes: drugbank:DB00515",)
+    assert "excludes what the question excludes: drugbank:DB00515" in ranked[0].reasons
 
 
 def test_the_guideline_retrieval_ranked_first_is_preferred_a_little() -> None:
@@ -107,3 +108,47 @@ def test_the_guideline_retrieval_ranked_first_is_preferred_a_little() -> None:
     ranked = AnswerRanker(FakeNLP()).rank("Watchful waiting in adult sinusitis?", found)  # type: ignore[arg-type]
     assert ranked[0].candidate.hit.provenance is not None
     assert ranked[0].candidate.hit.provenance.guideline_id == "adult-sinusitis"
+
+
+def test_a_recommendation_against_what_was_asked_about_answers_the_question() -> None:
+    """The "do not" that makes a recommendation one against X is not a population conflict about X."""
+    found = relevance(("Consider assessing frailty in people with multimorbidity.", 0.80),
+                      ("Do not use a physical performance tool to assess frailty in a person who is acutely "
+                       "unwell.", 0.70))
+    ranked = AnswerRanker(FakeNLP()).rank(  # type: ignore[arg-type]
+        "Can I use a gait speed test to assess frailty in someone who is acutely unwell?", found)
+    assert ranked[0].candidate.start == 1000
+    assert without_direction("Do not use cisplatin.") == " use cisplatin."
+    assert without_direction("Cisplatin should not be given to patients who do not have cancer.") == (
+        "Cisplatin should be given to patients who do not have cancer.")
+
+
+def test_a_recommendation_for_another_population_gives_way() -> None:
+    found = relevance(("Offer observation for 3 days to children with persistent sinusitis.", 0.80),
+                      ("Offer watchful waiting to adults with uncomplicated sinusitis.", 0.74))
+    ranked = AnswerRanker(FakeNLP()).rank("How long to wait in an adult with sinusitis?", found)  # type: ignore[arg-type]
+    assert ranked[0].candidate.start == 1000
+    assert "speaks of child where the question asks about adult" in ranked[1].reasons
+
+
+def test_distinctive_terms_weigh_by_rarity_among_the_candidates() -> None:
+    coverage = TermCoverage("Can theatre staff wear rings and watches?", [
+        "Theatre staff should wear sterile gowns in theatre.",
+        "Theatre staff should keep movements in theatre to a minimum.",
+        "Perioperative team members should not wear rings or watches on the hands.",
+    ])
+    assert coverage.of(2) > 1.5 * coverage.of(0)
+    assert TermCoverage("?", ["Anything."]).of(0) == 0.0
+
+
+@pytest.mark.parametrize(("question", "sentence", "conflict"), [
+    ("What size of polyp needs surgery in an asymptomatic patient?", "Symptomatic patients should undergo surgery.",
+     True),
+    ("What size of polyp needs surgery in an asymptomatic patient?", "Asymptomatic patients with polyps over 10 mm "
+     "should undergo surgery.", False),
+    ("Can a non-pregnant woman take it?", "Pregnant women should not take it.", True),
+    ("Dose for adults?", "Adults and children should receive 10 mg.", False),
+    ("Dose for adults?", "Give 10 mg.", False),
+])
+def test_population_conflicts_between_question_and_sentence(question: str, sentence: str, conflict: bool) -> None:
+    assert bool(population_conflicts(question, sentence)) is conflict

@@ -57,12 +57,13 @@ def test_summary_indexes_every_report_in_suite_order(tmp_path: Path) -> None:
     scores = {"recall@1": 0.9, "recall@5": 1.0, "mrr@10": 0.95, "ndcg@10": 0.96, "p50_ms": 12.0, "p95_ms": 20.0}
     retrieval = {"suite": "retrieval", "command": "c", "Set": {"question": {"queries": 2, "retrievers": {
         "ours (fused)": scores, "langchain ensemble": {**scores, "recall@1": 0.5}}}}}
+    rates = {"threshold": 0.6, "answerable answered": 0.8, "unanswerable abstained": 0.9, "balanced accuracy": 0.85}
     abstention = {"suite": "abstention", "command": "c", "Set": {
-        "configured_threshold": 0.6, "answerable_answered": 0.8, "unanswerable_abstained": 0.9, "balanced_accuracy": 0.85}}
+        "questions": 2, "roc_auc": {"similarity": 0.9}, "decisions": {"similarity threshold (configured)": rates}}}
     for name, metrics in (("z-retrieval", retrieval), ("a-abstention", abstention)):
         (tmp_path / name).mkdir()
         (tmp_path / name / "metrics.json").write_text(json.dumps(metrics))
     text = write(tmp_path).read_text()
     assert text.index("## retrieval") < text.index("## abstention")  # suite order, not folder order
     assert "[z-retrieval/report.md](z-retrieval/report.md)" in text
-    assert "| **langchain ensemble** | 0.500 | 1.000 |" in text and "| **Set** | 0.600 | 0.800 | 0.900 | 0.850 |" in text
+    assert "| **langchain ensemble** | 0.500 | 1.000 |" in text and "| **similarity threshold (configured)** | 0.600 | 0.800 | 0.900 | 0.850 |" in text

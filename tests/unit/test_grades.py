@@ -45,6 +45,17 @@ TABLE = [
     ("ngc-10424", "x", "Standard; Evidence Strength Grade B", "", ("AAP", "for", "strong", "moderate")),
     ("ngc-10603", "x", "Strength of Evidence = C; Strength of Recommendation = Strong positive recommendation", "",
      ("GRADE", "for", "strong", "low")),
+    # Schemes declared in words of their own
+    ("ngc-10983", "x", "Grade B; BEL 2", "American Association of Clinical Endocrinologists",
+     ("AACE", "for", "moderate", "moderate")),
+    ("AACE", "x", "Grade A [strong]", "", ("AACE", "for", "strong", None)),
+    ("AACE", "x", "Grade C; BEL 4, upgraded due to potential benefit", "", ("AACE", "for", "weak", "very low")),
+    ("ASCO", "x", "Type: informal consensus, benefits outweigh harms; Evidence quality: low; Strength of "
+     "recommendation: weak", "", ("GRADE", "for", "weak", "low")),
+    ("CAP", "x", "Recommendation", "College of American Pathologists", ("declared", "for", "moderate", None)),
+    ("CAP", "x", "No recommendation", "", ("declared", "insufficient", "insufficient", None)),
+    ("CAP", "x", "Evidence strength: moderate; Recommendation strength: strong", "",
+     ("GRADE", "for", "strong", "moderate")),
 ]
 
 
@@ -63,6 +74,10 @@ def test_grade_normalisation_table(source: str, sentence: str, label: str, devel
         ("Consider a FeNO test in children and young people (aged 5 to 16) if there is diagnostic uncertainty.",
          ("'consider'", "for", "weak")),
         ("Do not use symptoms alone without an objective test to diagnose asthma.", ("'do not'", "against", "strong")),
+        # a "do not" in the condition says when, not which way
+        ("If parents do not want to take part in a group programme, offer an individual programme.",
+         ("'offer'", "for", "strong")),
+        ("If the child is under 2, do not offer antibiotics.", ("'do not offer'", "against", "strong")),
     ],
 )
 def test_nice_wording(sentence: str, expected: tuple) -> None:

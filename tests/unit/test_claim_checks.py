@@ -1,0 +1,71 @@
+"""The claim verifier's deterministic checks on sentences written the way guidelines write them,
+and the second (harder) perturbation generator that measures them."""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.claim_checks import negation, numbers, populations, strength
+from eval.perturbations_hard import change_grade_label, change_number_in_range, change_population, shorten
+
+EVIDENCE = "Do not use razors for hair removal, because they increase the risk of surgical site infection."
+
+
+@pytest.mark.parametrize(("claim", "differs"), [
+    ("Do not use razors for hair removal.", False),  # shortened: the reason left out
+    ("Use razors for hair removal.", True),  # the "not" dropped
+    ("Do not use razors, because they do not increase the risk of surgical site infection.", True),  # one added
+    ("Use clippers for hair removal.", False),  # another statement: not a negation matter
+])
+def test_negation_compares_what_each_not_negates(claim: str, differs: bool) -> None:
+    assert bool(negation(claim, EVIDENCE, [], [])) is differs
+
+
+def test_a_double_negative_is_a_flip() -> None:
+    assert negation("There is not no evidence for screening.", "There is no evidence for screening.", [], [])
+
+
+def test_a_changed_bound_that_repeats_another_number_is_caught() -> None:
+    evidence = "Give 200 to 400 mL of a carbohydrate drink up to 2 hours before surgery."
+    assert numbers("Give 400 to 400 mL of a carbohydrate drink.", evidence, evidence)
+    assert not numbers("Give 200 to 400 mL of a carbohydrate drink.", evidence, evidence)
+
+
+def test_a_grade_in_the_note_after_the_sentence_is_the_sentences_grade() -> None:
+    sentence = "For persistent neck pain, the panel suggests supervised exercises."
+    note = "(Weak recommendation, low-quality evidence)"
+    assert not strength(f"{sentence} {note}", sentence, note)
+    assert strength(f"{sentence} (Strong recommendation, low-quality evidence)", sentence, note)
+    assert strength("Trough levels should be monitored (1A).", "Trough levels should be monitored (1B).")
+
+
+def test_leaving_out_a_hedged_clause_is_not_stating_it_more_strongly() -> None:
+    evidence = "Offer a FeNO test to adults, and consider it in children if there is diagnostic uncertainty."
+    assert not strength("Offer a FeNO test to adults.", evidence)
+    assert strength("Offer a FeNO test in children if there is diagnostic uncertainty.", evidence)
+
+
+def test_populations_are_those_of_the_sentence_quoted_and_none_may_be_lost() -> None:
+    paragraph = "Offer X to adults. Children should not receive X."
+    assert populations("Offer X to children.", "Offer X to adults.", paragraph)
+    assert populations("Offer it to children and children with asthma.", "Offer it to children and young people "
+                       "with asthma.", "Offer it to children and young people with asthma.")
+    assert not populations("Offer X to adults.", "Offer X to adults.", paragraph)
+
+
+@pytest.mark.parametrize(("perturb", "sentence", "expected"), [
+    (change_number_in_range, "Screen adults aged 55 to 80 years.", "Screen adults aged 50 to 80 years."),
+    (change_number_in_range, "Repeat the test every 3 months.", "Repeat the test every 6 months."),
+    (change_number_in_range, "Treat when SBP is ≥40 mm Hg above baseline.", "Treat when SBP is ≥30 mm Hg above "
+     "baseline."),
+    (change_population, "Offer it to children and young people.", "Offer it to children and children."),
+    (change_population, "Nonpregnant women should be offered it.", "Pregnant women should be offered it."),
+    (change_grade_label, "Use X (strong recommendation, high-quality evidence).",
+     "Use X (conditional recommendation, high-quality evidence)."),
+    (change_grade_label, "Monitor trough levels (1B).", "Monitor trough levels (1A)."),
+    (change_grade_label, "Use X (Level 2).", "Use X (Level 1)."),
+    (shorten, "Use a validated tool, for example the eFI or PEONY.", "Use a validated tool."),
+    (shorten, "Use a tool (e.g., eFI) in primary care.", "Use a tool in primary care."),
+])
+def test_the_second_generator(perturb, sentence: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    assert perturb(sentence, None) == expected
