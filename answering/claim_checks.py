@@ -25,7 +25,7 @@ _GRADE = re.compile(r"\bgrade\s+([A-D])\b|\(([A-D]) recommendation\)|\bclass\s+(
                     re.IGNORECASE)
 # Grade strings in words or codes: "(strong recommendation, high-quality evidence)", "1B", "Level 2".
 _GRADE_WORDS = re.compile(r"\b(strong|weak|conditional) recommendation|\b(high|moderate|low|very low)[- ]quality\b"
-                          r"|\b[12][A-C]\b|\blevel [1-5]\b", re.IGNORECASE)
+                          r"|\b[12][A-C]\b|\blevel [1-5]\b|\([A-D]\)(?=[.;]?\s*$)", re.IGNORECASE)
 _REPEATED_GROUP = re.compile(r"\b(children|adults|infants|adolescents|women|men|boys|girls|patients)\s+(?:and|or)\s+"
                              r"\1\b", re.IGNORECASE)
 POPULATIONS = {

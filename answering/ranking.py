@@ -6,7 +6,7 @@ answer at all. What to *lead* with needs more: a specialist asks for a recommend
 - a sentence that is not a statement never answers: a question (a guideline's own PICO question),
   a heading, a title, a list lead-in or a fragment without a verb;
 - a recommendation statement (a ``Recommendation`` node of the graph) is preferred, a graded one
-  a little more, over the evidence and commentary around it;
+  more, a strong one most, over the evidence and commentary around it;
 - methods text ("a systematic review ... was undertaken") gives way, unless the question asks
   about methods;
 - the guideline retrieval ranked first is preferred a little, so that an answer does not lead
@@ -32,12 +32,18 @@ from typing import Protocol
 from answering.claim_checks import population_conflicts
 from answering.gate import Candidate, Relevance
 from answering.terms import terms
+from ckg import ids
 from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
 from graph.store import GradedSpan
 
 RECOMMENDATION_BONUS = 0.15
-GRADED_BONUS = 0.03
+# A graded recommendation comes before an ungraded one, a strong one before a weak one: among
+# statements that answer the question about as well, the grade decides what leads.
+GRADED_BONUS = {"strong": 0.08, "moderate": 0.06, "good-practice": 0.05, "weak": 0.03, "expert-opinion": 0.03,
+                "insufficient": 0.03}
+GRADED_UNKNOWN_STRENGTH = 0.04
+UNGRADED_AMONG_GRADED_BONUS = 0.05
 TOP_GUIDELINE_BONUS = 0.04  # the guideline retrieval ranked first: keeps the answer to one source's advice
 METHODS_PENALTY = 0.12
 CONFLICT_PENALTY = 0.15
@@ -53,7 +59,8 @@ _VERB = re.compile(
     r"|give|start|stop|continue|retain|screen|monitor|evaluate|administer|receive|undergo)(s|es|ed|d)?)\b",
     re.IGNORECASE,
 )
-_NOT_A_STATEMENT = re.compile(r"(\?|:)\s*$")  # a question, or a list lead-in whose items are elsewhere
+# A question, or a list lead-in whose items are elsewhere ("... consider the following factors.").
+_NOT_A_STATEMENT = re.compile(r"(\?|:)\s*$|\b(the following(\s+\w+){0,3}|as follows)\s*[.:]?\s*$", re.IGNORECASE)
 _ENDS_A_SENTENCE = re.compile(r"[.!][\)\]\"'’”]*\s*$")
 # Text about the document rather than the patient: how it was made, what it covers, its history.
 _METHODS = re.compile(
@@ -120,8 +127,9 @@ class AnswerRanker:
         methods_ok = bool(_ASKS_ABOUT_METHODS.search(question))
         top = _guideline(relevance.candidates[0])  # candidates come in the fused ranking's order
         coverage = TermCoverage(question, [c.scored_text for c, _ in ranked])
+        grading = {ids.guideline_of(chunk) for chunk, spans in recommendations.items() if any(r.label for r in spans)}
         scored = [self._score(question, c, s + (TOP_GUIDELINE_BONUS if _guideline(c) == top else 0.0), recommendations,
-                              methods_ok, coverage.of(i)) for i, (c, s) in enumerate(ranked)]
+                              methods_ok, coverage.of(i), grading) for i, (c, s) in enumerate(ranked)]
         scored.sort(key=lambda r: -r.score)
         asked = _asserted(self.nlp.analyze(question))
         checked = [self._agreement(r, asked) for r in scored[:CHECKED_FOR_CONFLICTS]] if asked else []
@@ -129,7 +137,7 @@ class AnswerRanker:
 
     @staticmethod
     def _score(question: str, candidate: Candidate, score: float, recommendations: dict[str, list[GradedSpan]],
-               methods_ok: bool, coverage: float) -> Ranked:
+               methods_ok: bool, coverage: float, grading: set[str]) -> Ranked:
         score += COVERAGE_WEIGHT * coverage
         reasons = []
         for conflict in population_conflicts(question, candidate.text):
@@ -137,9 +145,12 @@ class AnswerRanker:
             reasons.append(conflict)
         rec = next((r for r in recommendations.get(candidate.hit.chunk_id, [])
                     if r.char_start < candidate.end and candidate.start < r.char_end), None)
-        if rec is not None:
-            score += RECOMMENDATION_BONUS + (GRADED_BONUS if rec.label else 0.0)
+        if rec is not None and (rec.label or _guideline(candidate) not in grading):
+            score += RECOMMENDATION_BONUS + _grade_bonus(rec)
             reasons.append("recommendation" + (f" ({rec.label})" if rec.label else ""))
+        elif rec is not None:  # a guideline that grades its statements left this one ungraded: commentary
+            score += UNGRADED_AMONG_GRADED_BONUS
+            reasons.append("ungraded, in a guideline that grades its recommendations")
         if not methods_ok and _METHODS.search(candidate.text):
             score -= METHODS_PENALTY
             reasons.append("methods")
@@ -187,6 +198,12 @@ def without_direction(sentence: str) -> str:
     for pattern, replacement in _DIRECTION_NEGATION:
         sentence = pattern.sub(replacement, sentence)
     return sentence
+
+
+def _grade_bonus(rec: GradedSpan) -> float:
+    if not rec.label:
+        return 0.0
+    return GRADED_BONUS.get(rec.strength or "", GRADED_UNKNOWN_STRENGTH)
 
 
 def _guideline(candidate: Candidate) -> str | None:

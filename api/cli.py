@@ -130,7 +130,8 @@ def _report(report: dict[str, Any], as_json: bool) -> None:
         f"{report['documents']} documents: {report['added']} added, {report['updated']} updated, "
         f"{report['unchanged']} unchanged; {report['chunks']} chunks in {report['seconds']:.1f}s "
         f"({report['chunks_per_second']:.1f} chunks/s; "
-        f"embedding alone {report['embed_chunks_per_second']:.1f} chunks/s)"
+        f"embedding alone {report['embed_chunks_per_second']:.1f} chunks/s); "
+        f"{report['vectors_embedded']} chunks embedded, {report['vectors_reused']} unchanged ones kept their vectors"
     )
 
 

@@ -129,6 +129,16 @@ class VectorIndex:
         vectors = self._faiss.reconstruct_batch(ints) if len(ints) else np.zeros((0, self.dimension), np.float32)
         return [self._by_int[int(i)].chunk_id for i in ints], np.asarray(vectors, dtype=np.float32)
 
+    def vectors_by_text(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunks, keyed by the text they were embedded from: what a
+        new version of a document can reuse for the chunks whose text did not change."""
+        ints = [self._int_of[c] for c in chunk_ids if c in self._int_of]
+        if not ints:
+            return {}
+        vectors = self._faiss.reconstruct_batch(np.asarray(ints, dtype=np.int64))
+        return {self._by_int[i].lexical_text: np.asarray(v, dtype=np.float32)
+                for i, v in zip(ints, vectors, strict=True)}
+
     def add(self, chunks: Sequence[IndexedChunk], vectors: np.ndarray) -> None:
         if vectors.shape != (len(chunks), self.dimension):
             raise ValueError(f"expected {len(chunks)}x{self.dimension} vectors, got {vectors.shape}")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from answering.draft import Generator
@@ -174,10 +175,20 @@ def test_a_changed_guideline_becomes_a_new_current_version(system: System, corpu
                                     "men aged 65 to 80 years who have ever smoked"), encoding="utf-8")
     shutil.copy(corpus / "index.jsonl", tmp_path / "index.jsonl")
     old_chunks = {c for c in system.index.chunk_ids() if c.startswith("ngc-10510@")}
+    old_texts = {e.lexical_text for e in system.index.entries() if e.chunk_id in old_chunks}
     report = system.ingest(parse_files([updated], system.settings.ingest))
     assert report.updated == 1
     new_chunks = {c for c in system.index.chunk_ids() if c.startswith("ngc-10510@")}
     assert new_chunks and not (new_chunks & old_chunks)
+    # Only the chunks whose text changed were embedded; the others kept their vectors.
+    new_entries = [e for e in system.index.entries() if e.chunk_id in new_chunks]
+    changed = [e for e in new_entries if e.lexical_text not in old_texts]
+    assert report.vectors_embedded == len(changed) >= 1
+    assert report.vectors_reused == len(new_entries) - len(changed) > 0
+    kept = next(e for e in new_entries if e.lexical_text in old_texts)
+    ids, matrix = system.index.matrix()
+    fresh = system.embedder.embed([kept.lexical_text])[0]
+    assert np.allclose(matrix[ids.index(kept.chunk_id)], fresh, atol=1e-4)
     assert system.index.chunk_ids() == system.graph.current_chunk_ids()
     answer = system.ask("Which men should be screened for abdominal aortic aneurysm?")
     assert any("65 to 80" in s.text for s in answer.sentences)

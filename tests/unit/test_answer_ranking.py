@@ -20,6 +20,7 @@ CISPLATIN = Concept("drugbank:DB00515", "Cisplatin", "DrugBank", "DB00515", "dru
     "Appropriate treatment of patients with HIV/AIDS taking AEDs and ARVs",
     "Mini-Mental Status Examination (MMSE) scores of 24 or less (Level C)",
     "When assessing frailty in primary and community care settings, consider using 1 of the following:",
+    "In deciding whether to screen for PAD with the ABI, clinicians should consider the following factors.",
 ])
 def test_questions_headings_fragments_and_lead_ins_are_not_statements(text: str) -> None:
     assert not is_statement(text)
