@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from types import ModuleType
 
 MAX_SHORT_FORM = 10
@@ -34,13 +34,18 @@ def definitions(texts: Iterable[str]) -> dict[str, str]:
     """Short form -> long form, for the abbreviations the texts define."""
     found: dict[str, str] = {}
     for text in texts:
-        if "(" not in text:
-            continue
-        pairs = _schwartz_hearst().extract_abbreviation_definition_pairs(doc_text=text)
-        for short, long in pairs.items():
-            if len(short) <= MAX_SHORT_FORM and short not in found:
-                found[short] = " ".join(long.split())
+        for short, long in _defined_in(text):
+            found.setdefault(short, long)
     return found
+
+
+@lru_cache(maxsize=8192)
+def _defined_in(text: str) -> tuple[tuple[str, str], ...]:
+    """One passage's definitions; cached, as the same passages are retrieved question after question."""
+    if "(" not in text:
+        return ()
+    pairs = _schwartz_hearst().extract_abbreviation_definition_pairs(doc_text=text)
+    return tuple((short, " ".join(long.split())) for short, long in pairs.items() if len(short) <= MAX_SHORT_FORM)
 
 
 def expand(text: str, defined: dict[str, str]) -> str:
