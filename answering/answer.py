@@ -85,3 +85,4 @@ class Answer:
     answerable: float | None = None  # the abstention model's P(the evidence answers the question)
     concepts: list[QuestionConcept] = field(default_factory=list)
     patient: PatientUse | None = None
+    as_of: str | None = None  # answered from the guideline versions current at this instant (UTC)

@@ -18,7 +18,7 @@ from api.answer_queue import AnswerQueue
 from api.deps import SystemDep
 from api.middleware import AuditTrail, SecurityHeaders
 from api.ratelimit import RateLimits
-from api.routes import admin, query, records, review
+from api.routes import admin, guidelines, query, records, review
 from api.schemas import HealthOut
 from api.security import authorize
 from api.web import pages
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, system: System | None = None) -
     app.include_router(records.router(settings.ingest.max_file_bytes))
     app.include_router(admin.router)
     app.include_router(review.router)
+    app.include_router(guidelines.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/v1/healthz", healthz, methods=["GET"], response_model=HealthOut, tags=["operations"],
@@ -86,6 +87,7 @@ async def healthz(system: SystemDep) -> JSONResponse:
     """No credential needed (for load balancers); says nothing beyond reachability and counts."""
     try:
         await run_in_threadpool(system.graph.ping)
+        await run_in_threadpool(system.pick_up_snapshot)  # an idle server follows ingests too
         consistent = system.index.chunk_ids() == await run_in_threadpool(system.graph.current_chunk_ids)
         body = HealthOut(status="ok", graph=system.graph.engine, index_vectors=system.index.count,
                          consistent=consistent)

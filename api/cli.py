@@ -12,11 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from api.admin_cli import audit_app, keys_app
+from api.guidelines_cli import answers_app, guidelines_app, print_diff
 from api.review_cli import review_app
 from ckg import logs
 from ckg.errors import InputError
 from ckg.settings import get_settings
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.version_diff import VersionDiff
 from runtime.commandline import cli_system, reported_errors
 
 app = typer.Typer(help="clinical-kg: grounded, cited and checked answers from clinical guidelines.",
@@ -28,6 +30,8 @@ app.add_typer(server_app, name="server")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(review_app, name="review")
+app.add_typer(guidelines_app, name="guidelines")
+app.add_typer(answers_app, name="answers")
 # Other packages add command groups through the "ckg.commands" entry point (eval: `ckg eval ...`),
 # so this command line never imports them by name.
 for _entry in entry_points(group="ckg.commands"):
@@ -54,7 +58,9 @@ def ingest_guidelines(
     """Ingest guideline files. A folder's index.jsonl, if present, supplies metadata.
 
     Every file is parsed before anything is written: if one is bad, none is stored.
-    Unchanged documents are skipped; a changed one becomes the guideline's new current version.
+    Unchanged documents are skipped; a changed one becomes the guideline's new current version
+    (what changed is printed; only changed chunks are embedded); withdrawn or superseded
+    guidelines are not brought back.
     """
     from ingest.pipeline import parse_files
 
@@ -62,7 +68,23 @@ def ingest_guidelines(
         documents = parse_files(paths, get_settings().ingest)
     with cli_system() as system:
         report = system.ingest(documents, progress=not as_json and sys.stderr.isatty())
-        _report(report.as_dict(), as_json)
+        stale = len(system.stale_answers()) if report.updated or report.superseded else 0
+        _report(report.as_dict() | {"stale_answers": stale}, as_json)
+        if not as_json:
+            _report_changes(report.changes, report.retired_skipped, report.superseded, stale)
+
+
+def _report_changes(changes: list[VersionDiff], skipped: list[str], superseded: list[dict[str, str]],
+                    stale: int) -> None:
+    for change in changes:
+        typer.echo("")
+        print_diff(change)
+    for gid in skipped:
+        typer.secho(f"{gid} skipped: it was withdrawn or superseded (see ckg guidelines history {gid})", fg="yellow")
+    for s in superseded:
+        typer.echo(f"{s['guideline_id']} superseded by {s['by']} (its metadata names it as the previous version)")
+    if stale:
+        typer.secho(f"{stale} past answers cite passages that changed: ckg answers stale", fg="yellow")
 
 
 @ingest_app.command("pubmedqa")
@@ -141,11 +163,13 @@ def ask(
     top_k: Annotated[int | None, typer.Option(help="Evidence chunks to retrieve.")] = None,
     patient: Annotated[str | None, typer.Option(
         help="A stored patient's key: their facts join the question; conflicts are flagged.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Answer from the guideline versions current on this date (YYYY-MM-DD), for audits.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Answer a question from cited evidence, with a faithfulness verdict per sentence."""
     with cli_system() as system:
-        answer = asdict(system.ask(question, top_k, patient_key=patient))
+        answer = asdict(system.ask(question, top_k, patient_key=patient, as_of=as_of))
     if as_json:
         _print_json(answer)
     else:

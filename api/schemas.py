@@ -22,6 +22,10 @@ class QueryRequest(BaseModel):
     patient_key: str | None = Field(
         None, max_length=64, description="A stored patient's pseudonym: their active conditions, medications and "
         "latest observations join the question, and conflicting recommendations are flagged.")
+    as_of: str | None = Field(
+        None, max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$",
+        description="Answer from the guideline versions current on this date (YYYY-MM-DD, the end of that "
+        "day) or at this ISO date-time: what the system would have said then, for audits.")
 
 
 class RecommendationGradeOut(BaseModel):
@@ -127,6 +131,7 @@ class AnswerOut(BaseModel):
                                          "total.")
     concepts: list[ConceptOut] = Field(default_factory=list, description="Clinical concepts found in the question.")
     patient: PatientUseOut | None = Field(None, description="What the patient's record contributed (patient_key).")
+    as_of: str | None = Field(None, description="The instant the answer was given as of (UTC), when asked with as_of.")
 
 
 class HealthOut(BaseModel):
@@ -291,3 +296,105 @@ class AttributionOut(BaseModel):
     approval_rate: float | None
     disputes: int = Field(..., description="Items waiting for adjudication.")
     labels: dict[str, int]
+
+
+# -- the guideline lifecycle: versions in time, diffs, supersession, withdrawal, stale answers --
+class VersionOut(BaseModel):
+    version_id: str
+    released: str | None = Field(..., description="The release date as the source states it.")
+    valid_from: str = Field(..., description="ISO instant: the release date when later than the previous "
+                            "version's, else when it was ingested.")
+    valid_to: str | None = Field(..., description="When a newer version, a withdrawal or a supersession ended it.")
+    current: bool
+    ingested_at: str
+    ingested_by: str | None = None
+    source: str
+    content_sha256: str
+    char_count: int
+    replaced_by: str | None = None
+
+
+class SupersededOut(BaseModel):
+    guideline_id: str
+    at: str
+    by: str = Field(..., description="Who marked it ('metadata' when the guideline's status field said so).")
+    source: str
+
+
+class GuidelineHistoryOut(BaseModel):
+    guideline_id: str
+    title: str
+    developer: str | None
+    current_version: str | None = Field(..., description="Null once the guideline is withdrawn or superseded.")
+    current_valid_from: str | None
+    retired: Literal["withdrawn", "superseded"] | None
+    retired_at: str | None
+    retired_by: str | None
+    retired_reason: str | None
+    superseded_by: str | None
+    versions: list[VersionOut] = Field(..., description="Oldest first.")
+    supersedes: list[SupersededOut] = Field(..., description="The guidelines this one replaced.")
+
+
+class SectionChangeOut(BaseModel):
+    path: str
+    change: Literal["added", "removed", "changed"]
+    lines: list[str] = Field(..., description="For a changed section: its changed lines, '-' old and '+' new.")
+
+
+class RecommendationChangeOut(BaseModel):
+    change: Literal["added", "removed", "changed", "grade changed"]
+    text: str
+    section: str | None
+    old_text: str | None = None
+    old_grade: str | None = None
+    new_grade: str | None = None
+
+
+class VersionDiffOut(BaseModel):
+    guideline_id: str
+    old_version: str
+    new_version: str
+    sections: list[SectionChangeOut]
+    recommendations: list[RecommendationChangeOut]
+    chunks_unchanged: int = Field(..., description="Chunks whose text is the same: they keep their vectors.")
+    chunks_added: int
+    chunks_removed: int
+    summary: dict[str, int]
+
+
+class WithdrawRequest(BaseModel):
+    reason: str = Field(..., min_length=3, max_length=500, description="Why, for the record (shown in the history).")
+
+
+class SupersedeRequest(BaseModel):
+    by: str = Field(..., min_length=1, max_length=100, description="The guideline that replaces this one.")
+    reason: str | None = Field(None, max_length=500)
+
+
+class RetirementOut(BaseModel):
+    guideline_id: str
+    kind: Literal["withdrawn", "superseded"]
+    at: str
+    actor: str
+    reason: str | None
+    by: str | None
+
+
+class StaleCitationOut(BaseModel):
+    chunk_id: str
+    version_id: str
+    section: str
+    why: Literal["changed", "removed", "withdrawn", "superseded"]
+    detail: str
+    current_version: str | None
+    changes: list[str] = Field(..., description="The cited section's changed lines, '-' old and '+' new.")
+    grade_changes: list[RecommendationChangeOut] = Field(..., description="Recommendation changes in that section.")
+
+
+class StaleAnswerOut(BaseModel):
+    seq: int = Field(..., description="The answer's audit trail entry.")
+    time: str
+    actor: str
+    question: str
+    citations: list[StaleCitationOut] = Field(..., description="Only the citations that went stale.")

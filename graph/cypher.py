@@ -45,17 +45,19 @@ MERGE (g:Guideline {guideline_id: $guideline_id})
 SET g.title = $title, g.developer = $developer, g.kind = $kind
 """
 
+# The version a new one replaces stays as history: valid until the new one is valid from.
 RETIRE_OTHER_VERSIONS = """
-MATCH (g:Guideline {guideline_id: $guideline_id})-[:HAS_VERSION]->(v:GuidelineVersion)
+MATCH (g:Guideline {guideline_id: $guideline_id})-[:HAS_VERSION]->(v:GuidelineVersion {current: true})
 WHERE v.version_id <> $version_id
-SET v.current = false
+SET v.current = false, v.valid_to = $valid_from, v.replaced_by = $version_id
 """
 
 MERGE_VERSION = """
 MATCH (g:Guideline {guideline_id: $guideline_id})
 MERGE (v:GuidelineVersion {version_id: $version_id})
 SET v.released = $released, v.status = $status, v.content_sha256 = $sha,
-    v.current = true, v.source = $source, v.ingested_at = $ingested_at, v.char_count = $char_count
+    v.current = true, v.source = $source, v.ingested_at = $ingested_at, v.char_count = $char_count,
+    v.valid_from = $valid_from, v.valid_to = null, v.ingested_by = $actor
 MERGE (g)-[:HAS_VERSION]->(v)
 """
 
@@ -343,4 +345,97 @@ VERSION_OWNERS = """
 MATCH (v:GuidelineVersion) WHERE v.version_id IN $version_ids
 MATCH (v)<-[:HAS_VERSION]-(g:Guideline)
 RETURN v.version_id AS version_id, g.guideline_id AS guideline_id, g.title AS title, g.developer AS developer
+"""
+
+# -- the version history: validity in time, supersession and withdrawal ---------------------
+GUIDELINE_STATE = """
+MATCH (g:Guideline {guideline_id: $guideline_id})
+OPTIONAL MATCH (g)-[:HAS_VERSION]->(v:GuidelineVersion {current: true})
+OPTIONAL MATCH (g)-[s:SUPERSEDED_BY]->(n:Guideline)
+RETURN g.guideline_id AS guideline_id, g.title AS title, g.developer AS developer, g.retired AS retired,
+       g.retired_at AS retired_at, g.retired_by AS retired_by, g.retired_reason AS retired_reason,
+       n.guideline_id AS superseded_by, v.version_id AS current_version,
+       coalesce(v.valid_from, v.ingested_at) AS current_valid_from
+"""
+
+VERSION_HISTORY = """
+MATCH (g:Guideline {guideline_id: $guideline_id})-[:HAS_VERSION]->(v:GuidelineVersion)
+RETURN v.version_id AS version_id, v.released AS released, coalesce(v.valid_from, v.ingested_at) AS valid_from,
+       v.valid_to AS valid_to, v.current AS current, v.ingested_at AS ingested_at, v.ingested_by AS ingested_by,
+       v.source AS source, v.content_sha256 AS content_sha256, v.char_count AS char_count,
+       v.replaced_by AS replaced_by
+ORDER BY valid_from, ingested_at
+"""
+
+SUPERSEDES = """
+MATCH (o:Guideline)-[s:SUPERSEDED_BY]->(:Guideline {guideline_id: $guideline_id})
+RETURN o.guideline_id AS guideline_id, s.at AS at, s.by AS by, s.source AS source
+"""
+
+VERSION_SECTIONS = """
+MATCH (v:GuidelineVersion {version_id: $version_id})-[:HAS_SECTION]->(s:Section)-[:HAS_CHUNK]->(c:Chunk)
+RETURN s.path AS path, s.ord AS ord, c.chunk_id AS chunk_id, c.ord AS chunk_ord, c.text AS text,
+       c.content_sha256 AS content_sha256
+ORDER BY ord, chunk_ord
+"""
+
+VERSION_RECOMMENDATIONS = """
+MATCH (v:GuidelineVersion {version_id: $version_id})-[:HAS_RECOMMENDATION]->(r:Recommendation)
+RETURN r.rec_id AS rec_id, r.text AS text, r.section AS section, r.label AS label, r.strength AS strength,
+       r.direction AS direction, r.certainty AS certainty
+ORDER BY rec_id
+"""
+
+RETIRE_GUIDELINE = """
+MATCH (g:Guideline {guideline_id: $guideline_id})
+SET g.retired = $retired, g.retired_at = $at, g.retired_by = $actor, g.retired_reason = $reason
+"""
+
+CLOSE_CURRENT_VERSION = """
+MATCH (:Guideline {guideline_id: $guideline_id})-[:HAS_VERSION]->(v:GuidelineVersion {current: true})
+SET v.current = false, v.valid_to = $at
+RETURN v.version_id AS version_id
+"""
+
+MERGE_SUPERSEDED_BY = """
+MATCH (o:Guideline {guideline_id: $guideline_id}), (n:Guideline {guideline_id: $by})
+MERGE (o)-[s:SUPERSEDED_BY]->(n)
+SET s.at = $at, s.by = $actor, s.source = $source
+"""
+
+ACTIVE_GUIDELINE_TITLES = """
+MATCH (g:Guideline) WHERE g.retired IS NULL
+RETURN g.guideline_id AS guideline_id, g.title AS title, g.developer AS developer
+"""
+
+# A version was current at $at if it had begun and had not yet been replaced, withdrawn or superseded.
+VERSIONS_AS_OF = """
+MATCH (g:Guideline)-[:HAS_VERSION]->(v:GuidelineVersion)
+WHERE coalesce(v.valid_from, v.ingested_at) < $at
+  AND ((v.current = true AND v.valid_to IS NULL) OR v.valid_to > $at)
+RETURN g.guideline_id AS guideline_id, v.version_id AS version_id
+"""
+
+CHUNKS_OF_VERSIONS = """
+UNWIND $version_ids AS vid
+MATCH (:GuidelineVersion {version_id: vid})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
+RETURN c.chunk_id AS chunk_id, c.text AS text, c.header AS header
+"""
+
+SECTION_CHUNKS_OF_VERSIONS = """
+UNWIND $version_ids AS vid
+MATCH (g:Guideline)-[:HAS_VERSION]->(v:GuidelineVersion {version_id: vid})-[:HAS_SECTION]->(s:Section)-[:HAS_CHUNK]->(c:Chunk)
+WHERE toLower(s.path) CONTAINS $path_contains
+RETURN c.chunk_id AS chunk_id, g.guideline_id AS guideline_id, v.version_id AS version_id,
+       g.title AS title, s.path AS section, c.char_start AS char_start, c.char_end AS char_end,
+       c.text AS text
+ORDER BY c.chunk_id
+LIMIT $limit
+"""
+
+CHUNK_VERSIONS = """
+MATCH (c:Chunk) WHERE c.chunk_id IN $chunk_ids
+MATCH (c)<-[:HAS_CHUNK]-(s:Section)<-[:HAS_SECTION]-(v:GuidelineVersion)
+RETURN c.chunk_id AS chunk_id, v.version_id AS version_id, v.current AS current, v.valid_to AS valid_to,
+       s.path AS section, c.text AS text
 """

@@ -44,6 +44,39 @@ class VersionWrite:
     concepts: list[Concept] = field(default_factory=list)  # mentioned ones and their IS_A ancestors
     mentions: list[ChunkMention] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
+    valid_from: str = ""  # ISO instant; the version it replaces is valid until then
+    actor: str = "cli"
+
+
+@dataclass(frozen=True)
+class GuidelineState:
+    """A guideline as the version history sees it: its current version, and whether it was retired
+    (``retired``: "withdrawn" or "superseded", with who did it, when and why)."""
+
+    guideline_id: str
+    title: str
+    developer: str | None
+    current_version: str | None
+    current_valid_from: str | None
+    retired: str | None = None
+    retired_at: str | None = None
+    retired_by: str | None = None
+    retired_reason: str | None = None
+    superseded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """Withdraw a guideline, or mark it superseded by another (``by``); ``source``: who decided
+    (a person's actor id) or where it was read ("metadata")."""
+
+    guideline_id: str
+    kind: str  # "withdrawn" | "superseded"
+    at: str
+    actor: str
+    reason: str | None = None
+    by: str | None = None
+    source: str = "manual"
 
 
 @dataclass
@@ -108,6 +141,18 @@ class GraphStore(Protocol):
     def find_version(self, guideline_id: str, sha: str) -> str | None: ...
     def current_chunks_replaced_by(self, guideline_id: str, version_id: str) -> list[str]: ...
     def write_version(self, write: VersionWrite) -> None: ...
+    def guideline_state(self, guideline_id: str) -> GuidelineState | None: ...
+    def version_history(self, guideline_id: str) -> list[dict[str, Any]]: ...
+    def superseded_guidelines(self, guideline_id: str) -> list[dict[str, Any]]: ...
+    def version_sections(self, version_id: str) -> list[dict[str, Any]]: ...
+    def version_recommendations(self, version_id: str) -> list[dict[str, Any]]: ...
+    def retire(self, retirement: Retirement) -> str | None: ...
+    def active_guideline_titles(self) -> list[dict[str, Any]]: ...
+    def versions_as_of(self, at: str) -> dict[str, str]: ...
+    def chunks_of_versions(self, version_ids: list[str]) -> dict[str, tuple[str, str]]: ...
+    def section_chunks_of_versions(self, version_ids: list[str], path_contains: str,
+                                   limit: int = 40) -> list[Provenance]: ...
+    def chunk_versions(self, chunk_ids: list[str]) -> dict[str, dict[str, Any]]: ...
     def provenance(self, chunk_ids: list[str]) -> dict[str, Provenance]: ...
     def section_chunks(self, guideline_ids: list[str], path_contains: str, limit: int = 40) -> list[Provenance]: ...
     def current_chunk_ids(self) -> set[str]: ...
@@ -214,6 +259,54 @@ class BoltGraphStore:
 
     def write_version(self, write: VersionWrite) -> None:
         self._write(_write_version_tx, write)
+
+    # -- the version history ----------------------------------------------------------------
+    def guideline_state(self, guideline_id: str) -> GuidelineState | None:
+        rows = self._read(cypher.GUIDELINE_STATE, guideline_id=guideline_id)
+        return GuidelineState(**rows[0]) if rows else None
+
+    def version_history(self, guideline_id: str) -> list[dict[str, Any]]:
+        """Every version of a guideline, oldest first, with when it was valid."""
+        return self._read(cypher.VERSION_HISTORY, guideline_id=guideline_id)
+
+    def superseded_guidelines(self, guideline_id: str) -> list[dict[str, Any]]:
+        """The guidelines this one superseded, with when, by whom and on what grounds."""
+        return self._read(cypher.SUPERSEDES, guideline_id=guideline_id)
+
+    def version_sections(self, version_id: str) -> list[dict[str, Any]]:
+        """A version's chunks in document order, each with its section path: what a diff compares."""
+        return self._read(cypher.VERSION_SECTIONS, version_id=version_id)
+
+    def version_recommendations(self, version_id: str) -> list[dict[str, Any]]:
+        return self._read(cypher.VERSION_RECOMMENDATIONS, version_id=version_id)
+
+    def retire(self, retirement: Retirement) -> str | None:
+        """Withdraw or supersede a guideline in one transaction: it stays as history, its current
+        version stops being current (valid until now). Returns the version that was current."""
+        return self._write(_retire_tx, retirement)
+
+    def active_guideline_titles(self) -> list[dict[str, Any]]:
+        return self._read(cypher.ACTIVE_GUIDELINE_TITLES)
+
+    def versions_as_of(self, at: str) -> dict[str, str]:
+        """Guideline id -> the version that was current at the instant ``at``."""
+        return {r["guideline_id"]: r["version_id"] for r in self._read(cypher.VERSIONS_AS_OF, at=at)}
+
+    def chunks_of_versions(self, version_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """chunk id -> (text, header) for every chunk of these versions."""
+        rows = self._read(cypher.CHUNKS_OF_VERSIONS, version_ids=version_ids)
+        return {r["chunk_id"]: (r["text"], r["header"]) for r in rows}
+
+    def section_chunks_of_versions(self, version_ids: list[str], path_contains: str,
+                                   limit: int = 40) -> list[Provenance]:
+        """``section_chunks`` for given versions (answers as of a date) instead of the current ones."""
+        rows = self._read(cypher.SECTION_CHUNKS_OF_VERSIONS, version_ids=version_ids,
+                          path_contains=path_contains.lower(), limit=limit)
+        return [Provenance(**r) for r in rows]
+
+    def chunk_versions(self, chunk_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """chunk id -> its version, whether that is current, its section and text."""
+        return {r.pop("chunk_id"): r for r in self._read(cypher.CHUNK_VERSIONS, chunk_ids=chunk_ids)}
 
     # -- reads for retrieval --------------------------------------------------------------
     def provenance(self, chunk_ids: list[str]) -> dict[str, Provenance]:
@@ -398,17 +491,29 @@ def heading_concept_id(heading: str) -> str:
     return f"mesh:{heading}"
 
 
+def _retire_tx(tx: ManagedTransaction, r: Retirement) -> str | None:
+    tx.run(cypher.RETIRE_GUIDELINE, guideline_id=r.guideline_id, retired=r.kind, at=r.at, actor=r.actor,
+           reason=r.reason).consume()
+    if r.by is not None:
+        tx.run(cypher.MERGE_SUPERSEDED_BY, guideline_id=r.guideline_id, by=r.by, at=r.at, actor=r.actor,
+               source=r.source).consume()
+    rows = tx.run(cypher.CLOSE_CURRENT_VERSION, guideline_id=r.guideline_id, at=r.at).data()
+    return rows[0]["version_id"] if rows else None
+
+
 def _write_version_tx(tx: ManagedTransaction, write: VersionWrite) -> None:
     meta = write.document.meta
+    ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+    valid_from = write.valid_from or ingested_at
     tx.run(cypher.MERGE_GUIDELINE, guideline_id=meta.guideline_id, title=meta.title,
            developer=meta.developer, kind=meta.kind).consume()
-    tx.run(cypher.RETIRE_OTHER_VERSIONS, guideline_id=meta.guideline_id, version_id=write.version_id).consume()
+    tx.run(cypher.RETIRE_OTHER_VERSIONS, guideline_id=meta.guideline_id, version_id=write.version_id,
+           valid_from=valid_from).consume()
     tx.run(
         cypher.MERGE_VERSION,
         guideline_id=meta.guideline_id, version_id=write.version_id, released=meta.released,
-        status=meta.status, sha=write.content_sha256, source=meta.source,
-        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        char_count=len(write.document.text),
+        status=meta.status, sha=write.content_sha256, source=meta.source, ingested_at=ingested_at,
+        char_count=len(write.document.text), valid_from=valid_from, actor=write.actor,
     ).consume()
     sections = [
         {"section_id": ids.section_id(write.version_id, s.ord), "path": s.path, "title": s.title, "ord": s.ord,

@@ -19,18 +19,20 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ckg import ids
+from ckg import dates, ids
 from ckg.errors import DocumentTooLarge, InputError
 from ckg.hashing import sha256_text
 from ckg.nlp.pipeline import get_nlp
 from ckg.settings import IngestSettings
 from ckg.types import Chunk, Document, embed_text
-from graph.store import GraphStore, VersionWrite
+from graph.store import GraphStore, GuidelineState, Retirement, VersionWrite
 from ingest.chunking import chunk_document
 from ingest.concepts import chunk_mentions
 from ingest.discovery import discover, read_sidecar
 from ingest.loaders import load_document
 from ingest.recommendations import extract_recommendations
+from ingest.supersession import superseded_by_metadata
+from ingest.version_diff import VersionDiff, diff_versions
 from retrieval.embeddings import Embedder
 from retrieval.vector_index import IndexedChunk, VectorIndex
 
@@ -52,6 +54,9 @@ class IngestReport:
     graded_recommendations: int = 0
     vectors_embedded: int = 0
     vectors_reused: int = 0  # chunks of an updated document whose text did not change keep their vector
+    retired_skipped: list[str] = field(default_factory=list)  # withdrawn or superseded: not brought back
+    superseded: list[dict[str, str]] = field(default_factory=list)  # read from metadata: {guideline_id, by}
+    changes: list[VersionDiff] = field(default_factory=list)  # one per updated guideline
     versions: list[str] = field(default_factory=list)
 
     @property
@@ -66,6 +71,7 @@ class IngestReport:
     def as_dict(self) -> dict[str, object]:
         return {
             **asdict(self),
+            "changes": [c.as_dict() for c in self.changes],
             "chunks_per_second": round(self.chunks_per_second, 2),
             "embed_chunks_per_second": round(self.embed_chunks_per_second, 2),
             "embedding_share": round(self.embed_seconds / self.seconds, 3) if self.seconds else 0.0,
@@ -123,6 +129,7 @@ class Ingestor:
     embedder: Embedder
     index: VectorIndex
     settings: IngestSettings
+    actor: str = "cli"
 
     def ingest(
         self, documents: Iterable[Document], *, total: int | None = None, progress: bool = False
@@ -144,6 +151,11 @@ class Ingestor:
         report.documents += 1
         sha = sha256_text(doc.text)
         version_id = ids.version_id(doc.meta.guideline_id, sha)
+        state = self.graph.guideline_state(doc.meta.guideline_id)
+        if state and state.retired:  # a folder re-ingested whole must not bring a retired guideline back
+            report.retired_skipped.append(doc.meta.guideline_id)
+            log.info("retired guideline skipped", extra={"guideline_id": doc.meta.guideline_id})
+            return
         if self.graph.find_version(doc.meta.guideline_id, sha):
             report.unchanged += 1
             return
@@ -160,8 +172,12 @@ class Ingestor:
         recommendations = extract_recommendations(doc, version_id, chunks)
         report.recommendations += len(recommendations)
         report.graded_recommendations += sum(r.grade.graded for r in recommendations)
+        valid_from = _valid_from(doc.meta.released, state)
         self.graph.write_version(VersionWrite(doc, version_id, sha, chunks, concepts, mentions,
-                                              recommendations))
+                                              recommendations, valid_from, self.actor))
+        if state and state.current_version and state.current_version != version_id:
+            report.changes.append(diff_versions(self.graph, state.current_version, version_id))
+        self._supersede_from_metadata(doc, valid_from, report)
         self.index.remove(replaced)
         self.index.add([IndexedChunk(c.chunk_id, c.embed_text) for c in chunks], vectors)
         report.chunks += len(chunks)
@@ -173,6 +189,21 @@ class Ingestor:
         log.info("ingested", extra={"version_id": version_id, "chunks": len(chunks), "sha256": sha})
 
 
+    def _supersede_from_metadata(self, doc: Document, valid_from: str, report: IngestReport) -> None:
+        """Retire the guidelines this one's metadata says it updates (older ones only: two guidelines
+        citing each other's title must not retire each other)."""
+        named = superseded_by_metadata(doc.meta.guideline_id, doc.meta.status, self.graph.active_guideline_titles())
+        for old_id in named:
+            old = self.graph.guideline_state(old_id)
+            if old is None or old.retired or (old.current_valid_from or "") >= valid_from:
+                continue
+            replaced = self.graph.retire(Retirement(old_id, "superseded", dates.now(), self.actor,
+                                                    reason=f"{doc.meta.guideline_id}'s metadata names it as the "
+                                                    "previous version", by=doc.meta.guideline_id, source="metadata"))
+            if replaced:
+                self.index.remove([c for c in self.index.chunk_ids() if c.startswith(replaced + "#")])
+            report.superseded.append({"guideline_id": old_id, "by": doc.meta.guideline_id})
+
     def _vectors(self, chunks: list[Chunk], replaced: list[str], report: IngestReport) -> np.ndarray:
         """A vector per chunk: the replaced version's where the text is the same, new ones for the rest."""
         known = self.index.vectors_by_text(replaced)
@@ -181,6 +212,16 @@ class Ingestor:
         report.vectors_embedded += len(new)
         report.vectors_reused += len(chunks) - len(new)
         return np.stack([known[c.embed_text] if c.embed_text in known else embedded[c.embed_text] for c in chunks])
+
+
+def _valid_from(released: str | None, state: GuidelineState | None) -> str:
+    """A version is valid from its release date when the source gives one that is later than the
+    version it replaces; otherwise from now (an edited file with unchanged metadata is new today)."""
+    release = dates.release_date(released)
+    previous = state.current_valid_from if state else None
+    if release and (previous is None or release > previous):
+        return release
+    return dates.now()
 
 
 def reconcile(graph: GraphStore, embedder: Embedder, index: VectorIndex) -> dict[str, int]:

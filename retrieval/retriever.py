@@ -31,6 +31,8 @@ class HybridRetriever:
     channel_weights: dict[str, float]
     nlp: ClinicalNLP
     channels: tuple[str, ...] = field(default=("dense", "bm25", "graph"))
+    # Answers as of a date: guideline id -> the version current then (None: today's current versions).
+    scope: dict[str, str] | None = None
     _headings: HeadingMatcher | None = field(default=None, init=False, repr=False)
     _headings_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -86,6 +88,10 @@ class HybridRetriever:
             rankings["graph"] = self.by_concepts(found, self.candidates)
         if patient:
             rankings["patient"] = self.by_concepts(patient, self.candidates)
+        if self.scope is not None:  # as of a date: only the versions current then
+            in_scope = set(self.scope.values())
+            rankings = {channel: [c for c in ranked if c.split("#", 1)[0] in in_scope]
+                        for channel, ranked in rankings.items()}
         if exclude_guidelines:  # hidden before fusion: ranks and scores as if the documents were not indexed
             rankings = {channel: [c for c in ranked if ids.guideline_of(c) not in exclude_guidelines]
                         for channel, ranked in rankings.items()}
@@ -109,5 +115,10 @@ class HybridRetriever:
         if not top_ids:
             return []
         seen = {h.chunk_id for h in hits}
-        extra = [p for p in self.graph.section_chunks(top_ids, "recommendation") if p.chunk_id not in seen]
+        if self.scope is None:
+            sections = self.graph.section_chunks(top_ids, "recommendation")
+        else:
+            versions = [self.scope[g] for g in top_ids if g in self.scope]
+            sections = self.graph.section_chunks_of_versions(versions, "recommendation")
+        extra = [p for p in sections if p.chunk_id not in seen]
         return [Hit(chunk_id=p.chunk_id, score=0.0, ranks={"graph": i + 1}, provenance=p) for i, p in enumerate(extra)]

@@ -77,10 +77,20 @@ class VectorIndex:
             raise VectorIndexError(f"vector index {snapshot} holds a different count than its manifest says")
         return index
 
+    @staticmethod
+    def live_snapshot(directory: Path) -> str | None:
+        """The name of the snapshot CURRENT points at (None before the first save): cheap enough to
+        ask before every question."""
+        try:
+            return (directory / "CURRENT").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
     def save(self) -> None:
         snapshots = self.directory / "snapshots"
         snapshots.mkdir(parents=True, exist_ok=True)
-        name = f"{int(self.snapshot or 0) + 1:06d}"
+        # After the newest snapshot on disk, even if another process saved one since this one opened.
+        name = f"{max(int(self.snapshot or 0), int(self.live_snapshot(self.directory) or 0)) + 1:06d}"
         staging = snapshots / f"{name}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()

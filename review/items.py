@@ -13,6 +13,7 @@ from review.labels import Label, Settlement, latest_per_reviewer, settle
 
 ORIGIN_TRAFFIC = "traffic"
 ORIGIN_FLAG = "flag"
+ORIGIN_STALE = "stale"  # asked again after the guideline passage its answer cited changed
 
 
 def now(precise: bool = False) -> str:

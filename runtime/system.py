@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -23,21 +25,25 @@ from answering.faithfulness import ExactSpanVerifier, Verifier
 from answering.gate import RelevanceGate
 from answering.pipeline import QueryPipeline
 from answering.ranking import AnswerRanker
-from ckg.errors import ConfigurationError, WriterBusy
+from ckg import dates
+from ckg.errors import ConfigurationError, Conflict, InputError, VectorIndexError, WriterBusy
 from ckg.locks import exclusive
 from ckg.nlp.pipeline import get_nlp
 from ckg.settings import Settings
 from ckg.types import Document
 from graph.servers import ArcadeDBServer
-from graph.store import BoltGraphStore, GraphStore
+from graph.store import BoltGraphStore, GraphStore, Retirement
 from ingest.pipeline import Ingestor, IngestReport, reconcile
 from ingest.records import phi
 from ingest.records.pipeline import RecordIngestor, pseudonym_secret
+from retrieval.as_of import retriever_as_of
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.lexical import LexicalIndex
 from retrieval.retriever import HybridRetriever
 from retrieval.vector_index import VectorIndex
 from review.desk import ReviewDesk
+from review.items import ORIGIN_STALE
+from runtime import lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +156,11 @@ class System:
     embedder: Embedder
     index: VectorIndex
     pipeline: QueryPipeline
+    _as_of: OrderedDict[tuple[str, str | None], QueryPipeline] = field(default_factory=OrderedDict, repr=False)
+    _as_of_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _snapshot_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    AS_OF_KEPT = 4  # pipelines over past dates kept in memory (an audit asks about a few dates at a time)
 
     @classmethod
     def open(cls, settings: Settings) -> System:
@@ -212,20 +223,92 @@ class System:
     def retriever(self) -> HybridRetriever:
         return self.pipeline.retriever
 
-    def ingest(self, documents: list[Document], progress: bool = False) -> IngestReport:
+    def ingest(self, documents: list[Document], progress: bool = False, actor: str = "cli") -> IngestReport:
         """Store documents in the graph and the index, then rebuild BM25 over the new chunk set."""
         with self.writing():
-            ingestor = Ingestor(self.graph, self.embedder, self.index, self.settings.ingest)
+            ingestor = Ingestor(self.graph, self.embedder, self.index, self.settings.ingest, actor)
             report = ingestor.ingest(documents, total=len(documents), progress=progress)
         if report.added or report.updated:
             self.retriever.refresh(lexical_index(self.index))
         return report
 
+    def retire(self, guideline_id: str, kind: str, actor: str, reason: str | None = None,
+               by: str | None = None) -> Retirement:
+        """Withdraw a guideline, or mark it superseded by another: it is never cited again and stays in
+        the graph as history (with who, when and why). The index drops its chunks at once."""
+        state = lifecycle.guideline(self.graph, guideline_id)
+        if state.retired:
+            raise Conflict(f"guideline {guideline_id!r} was already {state.retired} on {state.retired_at}")
+        if by is not None:
+            if by == guideline_id:
+                raise InputError("a guideline cannot supersede itself")
+            successor = lifecycle.guideline(self.graph, by)
+            if successor.retired:
+                raise Conflict(f"guideline {by!r} was itself {successor.retired} on {successor.retired_at}")
+        retirement = Retirement(guideline_id, kind, dates.now(), actor, reason, by)
+        with self.writing():
+            self.pick_up_snapshot()  # a server may be behind the last ingest: build on the newest snapshot
+            version = self.graph.retire(retirement)
+            if version and self.index.remove([c for c in self.index.chunk_ids() if c.startswith(version + "#")]):
+                self.index.save()
+        self.retriever.refresh(lexical_index(self.index))
+        return retirement
+
     def ask(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = (),
-            patient_key: str | None = None) -> Answer:
+            patient_key: str | None = None, as_of: str | None = None) -> Answer:
         """A cited, checked answer, with what clinician reviewers said of its citations; with
-        ``patient_key``, the patient's facts join the question."""
-        return self.reviews.apply_to(self.pipeline.ask(question, top_k, exclude_guidelines, patient_key))
+        ``patient_key``, the patient's facts join the question; with ``as_of`` (a date or an ISO
+        date-time), from the guideline versions current then."""
+        self.pick_up_snapshot()
+        if as_of is None:
+            return self.reviews.apply_to(self.pipeline.ask(question, top_k, exclude_guidelines, patient_key))
+        at = dates.as_of_instant(as_of)
+        answer = self._pipeline_as_of(at).ask(question, top_k, exclude_guidelines, patient_key)
+        answer.as_of = at
+        return self.reviews.apply_to(answer)
+
+    def _pipeline_as_of(self, at: str) -> QueryPipeline:
+        key = (at, self.index.snapshot)
+        with self._as_of_lock:  # built once per date and live snapshot, however many ask at once
+            if key not in self._as_of:
+                self._as_of[key] = replace(self.pipeline, retriever=retriever_as_of(self.retriever, self.graph, at))
+                while len(self._as_of) > self.AS_OF_KEPT:
+                    self._as_of.popitem(last=False)
+            self._as_of.move_to_end(key)
+            return self._as_of[key]
+
+    def pick_up_snapshot(self) -> bool:
+        """If another process (an ingest) saved a newer index snapshot, answer from it from now on:
+        a server keeps answering from the last complete snapshot while an ingest runs and needs no
+        restart afterwards."""
+        if self.index.snapshot == VectorIndex.live_snapshot(self.settings.index_dir):
+            return False
+        with self._snapshot_lock:
+            latest = VectorIndex.live_snapshot(self.settings.index_dir)
+            if latest is None or latest == self.index.snapshot:
+                return False
+            try:
+                index = VectorIndex.open(self.settings.index_dir, self.embedder.name, self.embedder.dimension)
+            except (VectorIndexError, OSError, RuntimeError) as exc:  # replaced again while being read
+                log.warning("new index snapshot not read yet, answering from the previous one: %s", exc)
+                return False
+            retriever = replace(self.retriever, index=index, lexical=lexical_index(index))
+            self.index = index
+            self.pipeline = replace(self.pipeline, retriever=retriever)
+            log.info("index snapshot picked up", extra={"snapshot": index.snapshot, "vectors": index.count})
+            return True
+
+    def stale_answers(self, since: str | None = None) -> list[lifecycle.StaleAnswer]:
+        return lifecycle.stale_answers(self.graph, self.answered_questions(), since)
+
+    def review_stale(self, stale: list[lifecycle.StaleAnswer]) -> int:
+        """Ask each stale question again and queue the new answer for clinician review, with a note
+        saying what changed in the passages the old answer cited. Returns the items queued."""
+        queued = 0
+        for question in {s.question: s for s in stale}.values():
+            note = "; ".join(f"{c.chunk_id}: {c.detail}" for c in question.citations)
+            queued += self.reviews.enqueue(self.ask(question.question), ORIGIN_STALE, note=note)
+        return queued
 
     def status(self) -> dict[str, Any]:
         counts = self.graph.counts()

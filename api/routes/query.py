@@ -29,17 +29,18 @@ async def query(body: QueryRequest, request: Request, system: SystemDep, backgro
     """Roles: clinician, reviewer, curator, admin. The question and what the answer cited are
     written to the audit trail; a share of answers (CKG_REVIEW__SAMPLE_RATE) joins the clinician
     review queue."""
-    answer = await answer_question(request, system, background, body.question, body.top_k, body.patient_key)
+    answer = await answer_question(request, system, background, body.question, body.top_k, body.patient_key,
+                                   body.as_of)
     return AnswerOut.model_validate(asdict(answer))
 
 
 async def answer_question(request: Request, system: System, background: BackgroundTasks, question: str,
-                          top_k: int | None, patient_key: str | None) -> Answer:
+                          top_k: int | None, patient_key: str | None, as_of: str | None = None) -> Answer:
     """The answer queue, the time limit, the audit record and review sampling: the same for the
     JSON API and the Ask page."""
     request.state.touched = {"question": question, "patient_key": patient_key}
     timeout = request.app.state.settings.api.request_timeout_s
-    ask = partial(system.ask, question, top_k, (), patient_key)
+    ask = partial(system.ask, question, top_k, (), patient_key, as_of)
     try:
         # Answers get their own few threads: queued questions wait there without starving the
         # credential checks, audit appends and history reads of the shared thread pool.
@@ -54,6 +55,7 @@ async def answer_question(request: Request, system: System, background: Backgrou
 
 def touched_by(answer: Answer, patient_key: str | None) -> dict[str, object]:
     return {"question": answer.question, "abstained": answer.abstained, "patient_key": patient_key,
+            **({"as_of": answer.as_of} if answer.as_of else {}),
             "versions": sorted({c.version_id for c in answer.citations}),
             "chunks": [c.chunk_id for c in answer.citations]}
 

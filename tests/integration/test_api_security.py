@@ -42,6 +42,11 @@ BUNDLE = SHARED_DATA / "records" / "synthea-r4" / "patient-000.json"
 ROLES: list[Role | None] = [None, *Role]
 EVERYONE = set(Role)
 REVIEWERS = {Role.reviewer, Role.admin}
+CURATORS = {Role.curator, Role.admin}
+# Changes the other tests must not see are made on a guideline that does not exist: a caller allowed
+# to make them gets past the permission check to a 404 ("no guideline"), any other caller is refused.
+ABSENT_GUIDELINE = "ngc-0"
+CHANGES_TRIED_ON_ABSENT = {"/v1/guidelines/{guideline_id}/withdraw", "/v1/guidelines/{guideline_id}/supersede"}
 
 # The rule for every route: which roles may call it. A route the app has and this table lacks
 # (or the reverse) fails test_every_route_has_a_rule.
@@ -60,6 +65,11 @@ RULES: dict[tuple[str, str], set[Role]] = {
     ("POST", "/v1/review/items/{item_id}/judgements"): REVIEWERS,
     ("GET", "/v1/passages/{chunk_id}"): EVERYONE,
     ("GET", "/v1/attribution"): REVIEWERS,
+    ("GET", "/v1/guidelines/{guideline_id}/history"): EVERYONE,
+    ("GET", "/v1/guidelines/{guideline_id}/diff"): EVERYONE,
+    ("POST", "/v1/guidelines/{guideline_id}/withdraw"): CURATORS,
+    ("POST", "/v1/guidelines/{guideline_id}/supersede"): CURATORS,
+    ("GET", "/v1/answers/stale"): CURATORS,
     ("GET", "/ask"): EVERYONE,
     ("POST", "/ask"): EVERYONE,
     ("POST", "/ask/flag"): EVERYONE,
@@ -125,6 +135,13 @@ def call(client: TestClient, system: System, method: str, path: str, headers: di
                            headers={**headers, "Content-Type": "application/json"})
     if (method, path) == ("POST", "/v1/keys"):
         return client.post(path, json={"name": "made by the matrix", "role": "clinician"}, headers=headers)
+    if path in CHANGES_TRIED_ON_ABSENT:
+        body = {"reason": "the role matrix", "by": "ngc-10008"}
+        return client.post(path.replace("{guideline_id}", ABSENT_GUIDELINE), json=body, headers=headers)
+    if path.startswith("/v1/guidelines/"):
+        version = item.version_id  # the diff of a version with itself: valid, and empty
+        return client.get(path.replace("{guideline_id}", "ngc-10008"), params={"old": version, "new": version},
+                          headers=headers)
     if path == "/v1/keys/{key_id}":
         _, row = system.authenticator.keys.create("to revoke", Role.clinician)
         return client.delete(f"/v1/keys/{row.key_id}", headers=headers)
@@ -152,6 +169,8 @@ def test_role_matrix(client: TestClient, system: System, keys: dict[Role, dict[s
         status = response.status_code
         if page and status == 303:
             status = 401 if response.headers["location"].startswith("/signin") else 200
+        if path in CHANGES_TRIED_ON_ABSENT and status == 404:
+            status = 200
         expected = "2xx" if role in RULES[(method, path)] else "403" if role else "401"
         outcomes[(method, path)] = (expected, status)
     wrong = {route: o for route, o in outcomes.items() if o[0] != ("2xx" if 200 <= o[1] < 300 else str(o[1]))}
