@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,9 +23,8 @@ class QueryRequest(BaseModel):
     patient_key: str | None = Field(
         None, max_length=64, description="A stored patient's pseudonym: their active conditions, medications and "
         "latest observations join the question, and conflicting recommendations are flagged.")
-    as_of: str | None = Field(
-        None, max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$",
-        description="Answer from the guideline versions current on this date (YYYY-MM-DD, the end of that "
+    as_of: date | datetime | None = Field(
+        None, description="Answer from the guideline versions current on this date (YYYY-MM-DD, the end of that "
         "day) or at this ISO date-time: what the system would have said then, for audits.")
 
 

@@ -13,6 +13,7 @@ from ckg.errors import InputError
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_LAST = "9999-12-31T23:59:59+00:00"
 _LOOSE_DATE = re.compile(r"\b((?:19|20)\d\d)(?:[ -]([A-Za-z]{3})[a-z]*\.?(?:[ -](\d{1,2}))?)?\b")
 
 
@@ -37,13 +38,17 @@ def as_of_instant(text: str) -> str:
     """A date (the end of that day: what was current on it) or an ISO date-time, as a UTC instant."""
     try:
         if len(text) == 10:
-            return _instant(date.fromisoformat(text) + timedelta(days=1))
+            day = date.fromisoformat(text)
+            return _instant(day + timedelta(days=1)) if day < date.max else _LAST
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
+    except ValueError:
         raise InputError(f"as of {text!r}: expected a date (YYYY-MM-DD) or an ISO date-time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    try:
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+    except OverflowError:  # an offset that moves year 1 or year 9999 out of range: the range's end
+        return _LAST if moment.year > 1 else _instant(date.min)
 
 
 def _instant(day: date) -> str:

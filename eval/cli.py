@@ -223,6 +223,38 @@ def bench_ingest(guidelines: Annotated[Path, typer.Option(help="Guideline folder
     _finish(report, out, as_json)
 
 
+@bench_app.command("update")
+def bench_update(guidelines: Annotated[Path, typer.Option(help="Guideline folder (with index.jsonl).")],
+                 count: Annotated[int, typer.Option("--count", help="Guidelines to ingest, then update.")] = 20,
+                 out: Out = None, as_json: AsJson = False) -> None:
+    """Updating one section of each of N guidelines against a full ingest of the same files."""
+    from eval.bench import update as bench
+
+    report = _report("bench/update", "Benchmark: guideline updates against full re-ingestion", bench)
+    report.metrics["result"] = result = bench.run(get_settings(), guidelines, count)
+    bench.add_to_report(report, result)
+    _finish(report, out, as_json)
+
+
+@bench_app.command("crash")
+def bench_crash(guidelines: Annotated[Path, typer.Option(help="Guideline folder (with index.jsonl).")],
+                trials: Annotated[int, typer.Option(help="Kills, each at a random moment.")] = 50,
+                base: Annotated[int, typer.Option(help="Guidelines ingested before the batch.")] = 6,
+                new: Annotated[int, typer.Option(help="New guidelines in the batch.")] = 3,
+                updated: Annotated[int, typer.Option(help="Base guidelines updated in the batch.")] = 3,
+                seed: Annotated[int, typer.Option(help="Draws the guidelines and the kill moments.")] = 7,
+                out: Out = None, as_json: AsJson = False) -> None:
+    """SIGKILL an ingest of new and updated guidelines at random moments; check every restart."""
+    from eval.bench import crash as bench
+
+    report = _report("bench/crash", "Benchmark: ingestion killed at random moments", bench)
+    report.metrics["result"] = result = bench.run(get_settings(), guidelines, trials, base, new, updated, seed)
+    bench.add_to_report(report, result)
+    _finish(report, out, as_json)
+    if result["passed"] != trials:
+        raise typer.Exit(1)
+
+
 @bench_app.command("embedding")
 def bench_embedding(corpus: Corpus = None, questions: Questions = None, limit: Limit = None,
                     out: Out = None, as_json: AsJson = False) -> None:

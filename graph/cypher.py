@@ -433,6 +433,17 @@ ORDER BY c.chunk_id
 LIMIT $limit
 """
 
+# How much of each version the graph holds: a version written in one transaction is whole or absent.
+VERSION_SIZES = """
+MATCH (v:GuidelineVersion)
+OPTIONAL MATCH (v)-[:HAS_SECTION]->(s:Section)
+OPTIONAL MATCH (s)-[:HAS_CHUNK]->(c:Chunk)
+OPTIONAL MATCH (c)-[m:MENTIONS]->(:Concept)
+WITH v, count(DISTINCT s) AS sections, count(DISTINCT c) AS chunks, count(m) AS mentions
+OPTIONAL MATCH (v)-[:HAS_RECOMMENDATION]->(r:Recommendation)
+RETURN v.version_id AS version_id, v.current AS current, sections, chunks, mentions, count(r) AS recommendations
+"""
+
 CHUNK_VERSIONS = """
 MATCH (c:Chunk) WHERE c.chunk_id IN $chunk_ids
 MATCH (c)<-[:HAS_CHUNK]-(s:Section)<-[:HAS_SECTION]-(v:GuidelineVersion)

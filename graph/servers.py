@@ -76,7 +76,21 @@ class ManagedServer:
         if info := self.running():
             return info
         with exclusive(self.data_dir / "start.lock", wait=True, what=f"the {self.engine} server start"):
-            return self.running() or self.start(timeout_s)
+            return self.running() or self._orphan_ready(timeout_s) or self.start(timeout_s)
+
+    def _orphan_ready(self, timeout_s: float) -> ServerInfo | None:
+        """A server whose starter was killed before it was ready still holds the database: wait for it
+        rather than start a second one, which the database's lock would refuse."""
+        try:
+            info = ServerInfo(**json.loads(self.state_file.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+        deadline = time.monotonic() + timeout_s
+        while info.engine == self.engine and _alive(info.pid) and time.monotonic() < deadline:
+            if _port_open(info.port) and "READY" in self._log_tail():
+                return info
+            time.sleep(0.25)
+        return None
 
     def start(self, timeout_s: float = 120.0) -> ServerInfo:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -90,9 +104,9 @@ class ManagedServer:
                 env=env, start_new_session=True, cwd=self.data_dir,
             )
         info = ServerInfo(self.engine, process.pid, port, self.user, password, self.database)
+        # Recorded before it is ready: if this process dies while waiting, the next one finds the server.
+        _write_private(self.state_file, json.dumps(asdict(info)))
         self._wait_ready(process, info, timeout_s)
-        self.state_file.write_text(json.dumps(asdict(info)))
-        self.state_file.chmod(0o600)
         log.info("graph server started", extra={"engine": self.engine, "pid": process.pid, "port": port})
         return info
 
@@ -149,6 +163,13 @@ class Neo4jServer(ManagedServer):
             )
         classpath = f"{NEO4J_LAUNCHER_DIR / 'classes'}{os.pathsep}{NEO4J_LAUNCHER_DIR / 'lib' / '*'}"
         return ["java", "-Xmx2g", "-cp", classpath, "ckg.Neo4jLauncher", str(self.data_dir / "neo4j"), str(port)]
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Owner-only from the first byte: the file holds the server's password."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
 
 
 def _free_port() -> int:

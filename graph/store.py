@@ -153,6 +153,7 @@ class GraphStore(Protocol):
     def section_chunks_of_versions(self, version_ids: list[str], path_contains: str,
                                    limit: int = 40) -> list[Provenance]: ...
     def chunk_versions(self, chunk_ids: list[str]) -> dict[str, dict[str, Any]]: ...
+    def version_sizes(self) -> dict[str, dict[str, Any]]: ...
     def provenance(self, chunk_ids: list[str]) -> dict[str, Provenance]: ...
     def section_chunks(self, guideline_ids: list[str], path_contains: str, limit: int = 40) -> list[Provenance]: ...
     def current_chunk_ids(self) -> set[str]: ...
@@ -307,6 +308,11 @@ class BoltGraphStore:
     def chunk_versions(self, chunk_ids: list[str]) -> dict[str, dict[str, Any]]:
         """chunk id -> its version, whether that is current, its section and text."""
         return {r.pop("chunk_id"): r for r in self._read(cypher.CHUNK_VERSIONS, chunk_ids=chunk_ids)}
+
+    def version_sizes(self) -> dict[str, dict[str, Any]]:
+        """Version id -> whether it is current and how many sections, chunks, mentions and
+        recommendations it has: what the crash harness compares with a clean ingest."""
+        return {r.pop("version_id"): r for r in self._read(cypher.VERSION_SIZES)}
 
     # -- reads for retrieval --------------------------------------------------------------
     def provenance(self, chunk_ids: list[str]) -> dict[str, Provenance]:

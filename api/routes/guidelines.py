@@ -4,7 +4,7 @@ supersession (curators), and the past answers an update made stale (curators).""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.deps import SystemDep
 from api.errors import not_found
 from api.schemas import (
+    ErrorOut,
     GuidelineHistoryOut,
     RetirementOut,
     StaleAnswerOut,
@@ -24,7 +25,8 @@ from runtime import lifecycle
 
 router = APIRouter(tags=["guidelines"])
 GuidelineId = Annotated[str, Path(max_length=100, description="A guideline id, e.g. ngc-9851.")]
-CONFLICT = {409: {"description": "Already withdrawn or superseded, or another process is writing."}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "Already withdrawn or superseded, or another process is writing."}}
 
 
 @router.get("/v1/guidelines/{guideline_id}/history", response_model=GuidelineHistoryOut,

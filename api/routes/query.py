@@ -29,8 +29,8 @@ async def query(body: QueryRequest, request: Request, system: SystemDep, backgro
     """Roles: clinician, reviewer, curator, admin. The question and what the answer cited are
     written to the audit trail; a share of answers (CKG_REVIEW__SAMPLE_RATE) joins the clinician
     review queue."""
-    answer = await answer_question(request, system, background, body.question, body.top_k, body.patient_key,
-                                   body.as_of)
+    as_of = body.as_of.isoformat() if body.as_of else None
+    answer = await answer_question(request, system, background, body.question, body.top_k, body.patient_key, as_of)
     return AnswerOut.model_validate(asdict(answer))
 
 

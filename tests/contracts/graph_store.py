@@ -18,7 +18,7 @@ from ckg.errors import GraphUnavailable
 from ckg.hashing import sha256_text
 from ckg.nlp.concepts import Concept
 from ckg.types import Chunk, Document, DocumentMeta, Grade, Recommendation, Section
-from graph.store import ApiKeyRow, ChunkMention, GraphStore, PatientWrite, VersionWrite
+from graph.store import ApiKeyRow, ChunkMention, GraphStore, PatientWrite, Retirement, VersionWrite
 
 TEXT = "Offer statins to adults with type 2 diabetes. Review yearly."
 E11 = Concept("icd10cm:E11", "Type 2 diabetes mellitus", "ICD-10-CM", "E11", "condition", parents=("icd10cm:E08-E13",))
@@ -103,6 +103,53 @@ class GraphStoreContract:
         assert store.current_chunk_ids() == {new.chunks[0].chunk_id}
         assert store.find_version("g1", old.content_sha256) is None
         assert store.counts()["nodes"]["GuidelineVersion"] == 2  # history kept
+
+    def test_versions_are_valid_from_until_replaced(self, store: GraphStore) -> None:
+        old = graded(make_write(make_doc()))
+        store.write_version(replace(old, valid_from="2020-01-01T00:00:00+00:00", actor="cli:kim"))
+        new = make_write(make_doc(text="Offer high-intensity statins. Review yearly."))
+        store.write_version(replace(new, valid_from="2024-06-01T00:00:00+00:00"))
+        first, second = store.version_history("g1")
+        assert (first["version_id"], first["valid_from"], first["valid_to"], first["current"]) == (
+            old.version_id, "2020-01-01T00:00:00+00:00", "2024-06-01T00:00:00+00:00", False)
+        assert first["replaced_by"] == new.version_id and first["ingested_by"] == "cli:kim"
+        assert (second["version_id"], second["valid_to"], second["current"]) == (new.version_id, None, True)
+        assert store.versions_as_of("2023-01-01T00:00:00+00:00") == {"g1": old.version_id}
+        assert store.versions_as_of("2025-01-01T00:00:00+00:00") == {"g1": new.version_id}
+        assert store.versions_as_of("2019-01-01T00:00:00+00:00") == {}
+        assert store.version_sizes() == {
+            old.version_id: {"current": False, "sections": 1, "chunks": 1, "mentions": 2, "recommendations": 1},
+            new.version_id: {"current": True, "sections": 1, "chunks": 1, "mentions": 0, "recommendations": 0}}
+        # What a diff and an answer as of 2023 read: the old version's chunks, sections, recommendations.
+        chunk_id = old.chunks[0].chunk_id
+        assert store.chunks_of_versions([old.version_id]) == {chunk_id: (TEXT, "Lipids | Major Recommendations")}
+        [row] = store.version_sections(old.version_id)
+        assert (row["path"], row["chunk_id"], row["text"]) == ("Major Recommendations", chunk_id, TEXT)
+        [rec] = store.version_recommendations(old.version_id)
+        assert (rec["text"], rec["label"]) == (TEXT[:45], "B recommendation")
+        assert [p.chunk_id for p in store.section_chunks_of_versions([old.version_id], "recommendation")] == [chunk_id]
+        assert store.chunk_versions([chunk_id])[chunk_id]["current"] is False
+        state = store.guideline_state("g1")
+        assert state is not None and (state.current_version, state.retired) == (new.version_id, None)
+        assert store.guideline_state("g9") is None
+
+    def test_withdrawal_and_supersession_keep_the_history(self, store: GraphStore) -> None:
+        for gid in ("g1", "g2", "g3"):
+            store.write_version(make_write(make_doc(guideline_id=gid)))
+        assert {g["guideline_id"] for g in store.active_guideline_titles()} == {"g1", "g2", "g3"}
+        at = "2026-01-02T00:00:00+00:00"
+        closed = store.retire(Retirement("g1", "withdrawn", at, "key:abc", reason="unsafe dose"))
+        assert closed == make_write(make_doc(guideline_id="g1")).version_id
+        store.retire(Retirement("g2", "superseded", at, "cli:kim", by="g3", source="manual"))
+        g1, g2 = store.guideline_state("g1"), store.guideline_state("g2")
+        assert g1 is not None and (g1.retired, g1.retired_by, g1.retired_reason, g1.current_version) == (
+            "withdrawn", "key:abc", "unsafe dose", None)
+        assert g2 is not None and (g2.retired, g2.superseded_by) == ("superseded", "g3")
+        assert store.superseded_guidelines("g3") == [{"guideline_id": "g2", "at": at, "by": "cli:kim",
+                                                      "source": "manual"}]
+        assert {g["guideline_id"] for g in store.active_guideline_titles()} == {"g3"}
+        assert {ids.guideline_of(c) for c in store.current_chunk_ids()} == {"g3"}
+        assert store.version_history("g1")[0]["valid_to"] == at
 
     def test_section_chunks_filters_by_path(self, store: GraphStore) -> None:
         write = make_write(make_doc())
