@@ -92,6 +92,7 @@ class Updated:
     update: IngestReport
     before: dict[str, list[str]]  # question -> versions its answer cited before the update
     first_folder: Path
+    server: System  # another process's view (a running `ckg serve`), opened before the update
 
 
 def _log_answer(system: System, question: str) -> list[str]:
@@ -111,9 +112,11 @@ def updated(graph_server: ServerInfo, corpora: tuple[Path, Path],
     try:
         first = system.ingest(parse_files([corpora[0]], system.settings.ingest))
         before = {q: _log_answer(system, q) for q in (INTERVAL_Q, HOME_Q, VS_Q)}
+        server = System.open(system.settings)
         update = system.ingest(parse_files([corpora[1]], system.settings.ingest))
         with TestClient(create_app(system.settings, system)) as client:
-            yield Updated(system, client, first, update, before, corpora[0])
+            yield Updated(system, client, first, update, before, corpora[0], server)
+        server.close()
     finally:
         system.close()
 
@@ -140,6 +143,13 @@ def test_only_the_changed_chunks_are_embedded(updated: Updated) -> None:
     assert change.chunks_added >= 2 and change.chunks_unchanged > 10 * change.chunks_added
     assert updated.update.vectors_embedded == change.chunks_added + new_guideline_chunks
     assert updated.update.vectors_reused == change.chunks_unchanged
+
+
+def test_a_running_server_picks_up_the_new_snapshot_without_restart(updated: Updated) -> None:
+    assert updated.server.index.snapshot != updated.system.index.snapshot  # opened before the update
+    answer = updated.server.ask(INTERVAL_Q)
+    assert updated.server.index.snapshot == updated.system.index.snapshot
+    assert "every 6 months" in answer.sentences[0].text
 
 
 def test_versions_carry_their_validity(updated: Updated) -> None:
