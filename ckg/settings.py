@@ -55,6 +55,8 @@ class RetrievalSettings(BaseModel):
     # with a chunk only the patient's record points to: 0.5/(k+1) < 1/(k+candidates).
     channel_weights: dict[str, float] = {"dense": 1.0, "bm25": 1.0, "graph": 0.1, "patient": 0.5}
     answer_sentences: int = 3
+    sentence_cache: int = Field(50_000, ge=0, description="evidence sentences whose vectors each process keeps "
+                                "(least recently used go first; 50,000 take ~75 MB at 384 dimensions); 0: none")
     answer_window: float = Field(0.12, description="extractive answers quote sentences scoring within this of the best")
     # Sections that describe a document (references, authorship, availability) rather than
     # give clinical evidence: retrieved for context, never quoted as an answer.

@@ -236,6 +236,22 @@ def bench_update(guidelines: Annotated[Path, typer.Option(help="Guideline folder
     _finish(report, out, as_json)
 
 
+@bench_app.command("answers")
+def bench_answers(questions: Annotated[Path, typer.Option(
+                      help="Questions JSONL (a 'question' field per line).")] = SPECIALIST_QUESTIONS,
+                  limit: Limit = None, out: Out = None, as_json: AsJson = False) -> None:
+    """Answer latency per stage over the corpus in CKG_HOME, with and without the sentence cache."""
+    from ckg.jsonl import read_jsonl
+    from eval.bench import answers as bench
+
+    report = _report("bench/answers", "Benchmark: answer latency, with and without the sentence cache", bench)
+    with cli_system() as system:
+        texts = [row["question"] for _, row in read_jsonl(questions)][:limit]
+        report.metrics["result"] = result = bench.run(system, texts, system.settings.retrieval.sentence_cache)
+    bench.add_to_report(report, result)
+    _finish(report, out, as_json)
+
+
 @bench_app.command("crash")
 def bench_crash(guidelines: Annotated[Path, typer.Option(help="Guideline folder (with index.jsonl).")],
                 trials: Annotated[int, typer.Option(help="Kills, each at a random moment.")] = 50,

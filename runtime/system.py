@@ -40,6 +40,7 @@ from retrieval.as_of import retriever_as_of
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.lexical import LexicalIndex
 from retrieval.retriever import HybridRetriever
+from retrieval.sentence_cache import CachingEmbedder
 from retrieval.vector_index import VectorIndex
 from review.desk import ReviewDesk
 from review.items import ORIGIN_STALE
@@ -93,9 +94,11 @@ def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, in
     nlp = get_nlp()
     retriever = HybridRetriever(graph, embedder, index, lexical_index(index), r.candidates, r.rrf_k,
                                 r.channel_weights, nlp)
-    gate = RelevanceGate(embedder, r.abstain_below, tuple(r.non_evidence_sections),
+    # Evidence sentences recur from question to question: each is embedded once per process.
+    sentences = CachingEmbedder(embedder, r.sentence_cache) if r.sentence_cache else embedder
+    gate = RelevanceGate(sentences, r.abstain_below, tuple(r.non_evidence_sections),
                          abstention_model(settings, embedder))
-    checker = DraftChecker(build_verifier(settings, embedder), settings.generation.unsupported)
+    checker = DraftChecker(build_verifier(settings, sentences), settings.generation.unsupported)
     return QueryPipeline(graph, retriever, gate, build_generator(settings, graph), checker, nlp, r.top_k,
                          settings.max_question_chars)
 

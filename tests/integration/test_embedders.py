@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ckg.settings import EmbeddingSettings
 from retrieval.embeddings import Embedder, get_embedder
+from retrieval.sentence_cache import CachingEmbedder
 
-from ..contracts.embedder import EmbedderContract
+from ..contracts.embedder import SENTENCES, EmbedderContract
 
 
 class TestTorchEmbedder(EmbedderContract):
@@ -20,3 +22,21 @@ class TestOnnxInt8Embedder(EmbedderContract):
     @pytest.fixture()
     def embedder(self) -> Embedder:
         return get_embedder(EmbeddingSettings(backend="onnx-int8"))
+
+
+class TestCachingEmbedder(EmbedderContract):
+    """The evidence-sentence cache in front of the torch embedder, small enough to evict."""
+
+    @pytest.fixture()
+    def embedder(self, embedder: Embedder) -> Embedder:
+        return CachingEmbedder(embedder, capacity=2)
+
+    def test_a_remembered_text_is_not_encoded_again(self, embedder: Embedder) -> None:
+        assert isinstance(embedder, CachingEmbedder)
+        first = embedder.embed(SENTENCES[:2])
+        again = embedder.embed(SENTENCES[1::-1])  # both remembered, asked in the other order
+        assert np.array_equal(again, first[::-1]) and (embedder.hits, embedder.misses) == (2, 2)
+        embedder.embed(SENTENCES[2:])  # over capacity: the least recently used one goes
+        embedder.embed(SENTENCES[1:2])
+        assert (embedder.hits, embedder.misses) == (2, 4)
+        assert np.allclose(first[0], embedder.inner.embed(SENTENCES[:1])[0], atol=1e-5)
