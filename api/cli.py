@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from dataclasses import asdict
@@ -67,7 +68,8 @@ def ingest_guidelines(
     with reported_errors():
         documents = parse_files(paths, get_settings().ingest)
     with cli_system() as system:
-        report = system.ingest(documents, progress=not as_json and sys.stderr.isatty())
+        report = system.ingest(documents, progress=not as_json and sys.stderr.isatty(),
+                               actor=f"cli:{getpass.getuser()}")
         stale = len(system.stale_answers()) if report.updated or report.superseded else 0
         _report(report.as_dict() | {"stale_answers": stale}, as_json)
         if not as_json:

@@ -188,7 +188,6 @@ class Ingestor:
             report.added += 1
         log.info("ingested", extra={"version_id": version_id, "chunks": len(chunks), "sha256": sha})
 
-
     def _supersede_from_metadata(self, doc: Document, valid_from: str, report: IngestReport) -> None:
         """Retire the guidelines this one's metadata says it updates (older ones only: two guidelines
         citing each other's title must not retire each other)."""

@@ -117,16 +117,21 @@ def _grade(rec: dict[str, Any]) -> str | None:
 
 def _recommendation_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[RecommendationChange]:
     changes: list[RecommendationChange] = []
-    old_by_text = {_norm(r["text"]): r for r in old}
+    old_by_text: dict[str, list[dict[str, Any]]] = {}
+    for rec in old:  # a guideline may state the same text twice (summary and full text), graded alike or not
+        old_by_text.setdefault(_norm(rec["text"]), []).append(rec)
     unmatched_new = []
     for rec in new:
-        before = old_by_text.pop(_norm(rec["text"]), None)
-        if before is None:
+        same = old_by_text.get(_norm(rec["text"]))
+        if not same:
             unmatched_new.append(rec)
-        elif _grade(before) != _grade(rec):
+            continue
+        before = next((r for r in same if _grade(r) == _grade(rec)), same[0])
+        same.remove(before)
+        if _grade(before) != _grade(rec):
             changes.append(RecommendationChange("grade changed", rec["text"], rec["section"],
                                                 old_grade=_grade(before), new_grade=_grade(rec)))
-    unmatched_old = list(old_by_text.values())
+    unmatched_old = [r for same in old_by_text.values() for r in same]
     for rec in unmatched_new:
         match = _closest(rec, unmatched_old)
         if match is None:

@@ -239,23 +239,27 @@ class System:
                by: str | None = None) -> Retirement:
         """Withdraw a guideline, or mark it superseded by another: it is never cited again and stays in
         the graph as history (with who, when and why). The index drops its chunks at once."""
-        state = lifecycle.guideline(self.graph, guideline_id)
-        if state.retired:
-            raise Conflict(f"guideline {guideline_id!r} was already {state.retired} on {state.retired_at}")
-        if by is not None:
-            if by == guideline_id:
-                raise InputError("a guideline cannot supersede itself")
-            successor = lifecycle.guideline(self.graph, by)
-            if successor.retired:
-                raise Conflict(f"guideline {by!r} was itself {successor.retired} on {successor.retired_at}")
-        retirement = Retirement(guideline_id, kind, dates.now(), actor, reason, by)
-        with self.writing():
+        with self.writing():  # checked under the writer lock: two curators cannot both retire it
+            self._check_retirable(guideline_id, by)
+            retirement = Retirement(guideline_id, kind, dates.now(), actor, reason, by)
             self.pick_up_snapshot()  # a server may be behind the last ingest: build on the newest snapshot
             version = self.graph.retire(retirement)
             if version and self.index.remove([c for c in self.index.chunk_ids() if c.startswith(version + "#")]):
                 self.index.save()
         self.retriever.refresh(lexical_index(self.index))
         return retirement
+
+    def _check_retirable(self, guideline_id: str, by: str | None) -> None:
+        state = lifecycle.guideline(self.graph, guideline_id)
+        if state.retired:
+            raise Conflict(f"guideline {guideline_id!r} was already {state.retired} on {state.retired_at}")
+        if by is None:
+            return
+        if by == guideline_id:
+            raise InputError("a guideline cannot supersede itself")
+        successor = lifecycle.guideline(self.graph, by)
+        if successor.retired:
+            raise Conflict(f"guideline {by!r} was itself {successor.retired} on {successor.retired_at}")
 
     def ask(self, question: str, top_k: int | None = None, exclude_guidelines: tuple[str, ...] = (),
             patient_key: str | None = None, as_of: str | None = None) -> Answer:

@@ -4,8 +4,9 @@ Set-up, from a guideline folder: a *base* set of guidelines, a *batch* of new gu
 updated versions of some base ones (one section each edited, as real updates look). A clean run
 (base, then batch, never interrupted) gives the reference state. Each trial then copies the
 state directory holding the base alone, starts ``ckg ingest guidelines BATCH`` as its own
-process, kills it with SIGKILL at a moment drawn uniformly over an uninterrupted run's duration,
-and checks:
+process, kills it with SIGKILL at a moment drawn uniformly over the ingestion work of an
+uninterrupted run (from the end of its start-up, when the models are loaded, to its end), and
+checks:
 
 1. whole or absent: every guideline version in the graph has exactly the sections, chunks,
    concept mentions and recommendations the clean run gave it (nothing half-written);

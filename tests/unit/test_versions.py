@@ -99,3 +99,12 @@ def test_the_diff_tells_a_regrade_from_a_rewording_an_addition_and_a_removal() -
         ("grade changed", "1B", "2B"), ("changed", "2C", "2C"), ("added", None, None), ("removed", "1A", None)}
     assert (change.chunks_unchanged, change.chunks_added, change.chunks_removed) == (1, 2, 2)
     assert change.summary()["recommendations grade changed"] == 1
+
+
+def test_a_text_stated_twice_is_matched_twice() -> None:
+    """Guidelines repeat a recommendation (summary and full text), sometimes with different grades:
+    both copies unchanged is no change at all."""
+    twice = [rec("Do not give prasugrel after a stroke.", "Class IIa"), rec("Do not give prasugrel after a stroke.",
+                                                                             "Class III")]
+    graph = TwoVersions({"g@1": [("Recs", "a")], "g@2": [("Recs", "a")]}, {"g@1": twice, "g@2": twice[::-1]})
+    assert diff_versions(graph, "g@1", "g@2").recommendations == []  # type: ignore[arg-type]
