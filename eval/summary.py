@@ -128,6 +128,27 @@ def _load_row(run: dict[str, Any]) -> dict[str, Any]:
             "question p95 ms": question["p95_ms"]}
 
 
+def _bench_answers(report: Report, metrics: dict[str, Any]) -> None:
+    r = metrics["result"]
+    report.table({name: {"p50 ms": stages["total"]["p50"], "p95 ms": stages["total"]["p95"],
+                         "gate p50 ms": stages["gate"]["p50"]} for name, stages in r["latency_ms"].items()},
+                 f"{r['questions']} questions, cache hit rate {r['cache_hit_rate']}")
+
+
+def _bench_update(report: Report, metrics: dict[str, Any]) -> None:
+    r = metrics["result"]
+    report.table({f"{r['updated']} guidelines, one section each": {
+        "chunks embedded": r["vectors_embedded"], "chunks in the new versions": r["chunks_in_updated_versions"],
+        "update s": r["update_s"], "full ingest s": r["full_reingest_s"], "update / full": r["update_over_full"]}}, "")
+
+
+def _bench_crash(report: Report, metrics: dict[str, Any]) -> None:
+    r = metrics["result"]
+    report.table({f"{r['trials']} SIGKILLs": {
+        "passed": r["passed"], "killed mid-batch": r["killed_mid_batch"], "partial versions": r["partial_versions"],
+        "drift after restart": r["drift_after_restart"], "final = clean ingest": r["final_equal_to_clean_ingest"]}}, "")
+
+
 def _specialist(report: Report, metrics: dict[str, Any]) -> None:
     result = metrics["specialist"]
     report.table(result["rates"], "answer ranking")
@@ -139,5 +160,6 @@ SECTIONS: dict[str, Callable[[Report, dict[str, Any]], None]] = {
     "retrieval": _retrieval, "answers": _answers, "abstention": _abstention, "faithfulness": _faithfulness,
     "specialist": _specialist,
     "bench/ingest": _bench_ingest, "bench/embedding": _bench_embedding, "bench/vectors": _bench_vectors,
-    "bench/memory": _bench_memory, "bench/load": _bench_load,
+    "bench/memory": _bench_memory, "bench/load": _bench_load, "bench/answers": _bench_answers,
+    "bench/update": _bench_update, "bench/crash": _bench_crash,
 }
