@@ -173,16 +173,18 @@ RETURN c.chunk_id AS chunk_id, g.guideline_id AS guideline_id, v.version_id AS v
        c.text AS text
 """
 
-SECTION_CHUNKS = """
-UNWIND $guideline_ids AS gid
-MATCH (g:Guideline {guideline_id: gid})-[:HAS_VERSION]->(v:GuidelineVersion {current: true})-[:HAS_SECTION]->(s:Section)-[:HAS_CHUNK]->(c:Chunk)
-WHERE toLower(s.path) CONTAINS $path_contains
+_SECTION_CHUNK_ROWS = """WHERE toLower(s.path) CONTAINS $path_contains
 RETURN c.chunk_id AS chunk_id, g.guideline_id AS guideline_id, v.version_id AS version_id,
        g.title AS title, s.path AS section, c.char_start AS char_start, c.char_end AS char_end,
        c.text AS text
 ORDER BY c.chunk_id
 LIMIT $limit
 """
+
+SECTION_CHUNKS = """
+UNWIND $guideline_ids AS gid
+MATCH (g:Guideline {guideline_id: gid})-[:HAS_VERSION]->(v:GuidelineVersion {current: true})-[:HAS_SECTION]->(s:Section)-[:HAS_CHUNK]->(c:Chunk)
+""" + _SECTION_CHUNK_ROWS
 
 CURRENT_CHUNK_IDS = """
 MATCH (:GuidelineVersion {current: true})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
@@ -425,13 +427,7 @@ RETURN c.chunk_id AS chunk_id, c.text AS text, c.header AS header
 SECTION_CHUNKS_OF_VERSIONS = """
 UNWIND $version_ids AS vid
 MATCH (g:Guideline)-[:HAS_VERSION]->(v:GuidelineVersion {version_id: vid})-[:HAS_SECTION]->(s:Section)-[:HAS_CHUNK]->(c:Chunk)
-WHERE toLower(s.path) CONTAINS $path_contains
-RETURN c.chunk_id AS chunk_id, g.guideline_id AS guideline_id, v.version_id AS version_id,
-       g.title AS title, s.path AS section, c.char_start AS char_start, c.char_end AS char_end,
-       c.text AS text
-ORDER BY c.chunk_id
-LIMIT $limit
-"""
+""" + _SECTION_CHUNK_ROWS
 
 # How much of each version the graph holds: a version written in one transaction is whole or absent.
 VERSION_SIZES = """
