@@ -20,7 +20,7 @@ from ckg.errors import InputError
 from ckg.settings import get_settings
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.version_diff import VersionDiff
-from runtime.commandline import cli_system, reported_errors
+from runtime.commandline import cli_system, print_json, reported_errors
 
 app = typer.Typer(help="clinical-kg: grounded, cited and checked answers from clinical guidelines.",
                   no_args_is_help=True, add_completion=False)
@@ -46,9 +46,6 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable J
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
     logs.configure(get_settings().log_dir, verbose)
 
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @ingest_app.command("guidelines")
@@ -134,7 +131,7 @@ def ingest_records(
             graph.close()
     result = report.as_dict()
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         typer.echo(f"{result['ingested']} patients stored ({result['resources']} resources, {result['facts']} facts, "
                    f"{result['resources_per_s']} resources/s); {len(result['rejected'])} rejected")
@@ -148,7 +145,7 @@ def ingest_records(
 
 def _report(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        _print_json({k: v for k, v in report.items() if k != "versions"})
+        print_json({k: v for k, v in report.items() if k != "versions"})
         return
     typer.echo(
         f"{report['documents']} documents: {report['added']} added, {report['updated']} updated, "
@@ -173,7 +170,7 @@ def ask(
     with cli_system() as system:
         answer = asdict(system.ask(question, top_k, patient_key=patient, as_of=as_of))
     if as_json:
-        _print_json(answer)
+        print_json(answer)
     else:
         print_answer(answer)
 
@@ -243,7 +240,7 @@ def status(as_json: JsonFlag = False) -> None:
     with cli_system() as system:
         info = system.status()
     if as_json:
-        _print_json(info)
+        print_json(info)
         return
     g, i = info["graph"], info["index"]
     typer.echo(f"graph: {g['engine']} at {g['uri']}; {g['relationships']} relationships")

@@ -4,7 +4,6 @@ the knowledge engineer's update workflow. Changes are written to the audit trail
 from __future__ import annotations
 
 import getpass
-import json
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -12,7 +11,7 @@ import typer
 
 from ingest.version_diff import VersionDiff
 from runtime import lifecycle
-from runtime.commandline import cli_system
+from runtime.commandline import cli_system, print_json
 from runtime.system import System
 
 guidelines_app = typer.Typer(help="Guideline versions: history, diff, supersede, withdraw.", no_args_is_help=True)
@@ -25,9 +24,6 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
 
 @guidelines_app.command("history")
 def history(guideline_id: GuidelineId, as_json: JsonFlag = False) -> None:
@@ -35,7 +31,7 @@ def history(guideline_id: GuidelineId, as_json: JsonFlag = False) -> None:
     with cli_system() as system:
         found = lifecycle.history(system.graph, guideline_id)
     if as_json:
-        _print_json(found)
+        print_json(found)
         return
     typer.secho(f"{found['guideline_id']}: {found['title']}", bold=True)
     if found["retired"]:
@@ -64,7 +60,7 @@ def diff(
     with cli_system() as system:
         change = lifecycle.diff(system.graph, guideline_id, old, new)
     if as_json:
-        _print_json(change.as_dict())
+        print_json(change.as_dict())
     else:
         print_diff(change)
 
@@ -124,7 +120,7 @@ def stale(
         found = system.stale_answers(since)
         queued = system.review_stale(found) if enqueue else 0
     if as_json:
-        _print_json({"stale": [asdict(s) for s in found], "queued_for_review": queued})
+        print_json({"stale": [asdict(s) for s in found], "queued_for_review": queued})
         return
     typer.echo(f"{len(found)} past answers cite passages that changed" +
                (f"; {queued} review items queued" if enqueue else ""))

@@ -31,7 +31,7 @@ from ingest.concepts import chunk_mentions
 from ingest.discovery import discover, read_sidecar
 from ingest.loaders import load_document
 from ingest.recommendations import extract_recommendations
-from ingest.supersession import superseded_by_metadata
+from ingest.supersession import previous_version_citation, superseded_by_metadata
 from ingest.version_diff import VersionDiff, diff_versions
 from retrieval.embeddings import Embedder
 from retrieval.vector_index import IndexedChunk, VectorIndex
@@ -156,7 +156,7 @@ class Ingestor:
             report.retired_skipped.append(doc.meta.guideline_id)
             log.info("retired guideline skipped", extra={"guideline_id": doc.meta.guideline_id})
             return
-        if self.graph.find_version(doc.meta.guideline_id, sha):
+        if state and state.current_version == version_id:  # ids are content hashes: same id, same text
             report.unchanged += 1
             return
         replaced = self.graph.current_chunks_replaced_by(doc.meta.guideline_id, version_id)
@@ -191,6 +191,8 @@ class Ingestor:
     def _supersede_from_metadata(self, doc: Document, valid_from: str, report: IngestReport) -> None:
         """Retire the guidelines this one's metadata says it updates (older ones only: two guidelines
         citing each other's title must not retire each other)."""
+        if previous_version_citation(doc.meta.status) is None:
+            return
         named = superseded_by_metadata(doc.meta.guideline_id, doc.meta.status, self.graph.active_guideline_titles())
         for old_id in named:
             old = self.graph.guideline_state(old_id)
@@ -200,7 +202,7 @@ class Ingestor:
                                                     reason=f"{doc.meta.guideline_id}'s metadata names it as the "
                                                     "previous version", by=doc.meta.guideline_id, source="metadata"))
             if replaced:
-                self.index.remove([c for c in self.index.chunk_ids() if c.startswith(replaced + "#")])
+                self.index.remove_version(replaced)
             report.superseded.append({"guideline_id": old_id, "by": doc.meta.guideline_id})
 
     def _vectors(self, chunks: list[Chunk], replaced: list[str], report: IngestReport) -> np.ndarray:

@@ -168,6 +168,10 @@ class VectorIndex:
             self._faiss.remove_ids(np.asarray(ints, dtype=np.int64))  # type: ignore[arg-type]  # stubs lag the API
         return len(ints)
 
+    def remove_version(self, version_id: str) -> int:
+        """Drop every chunk of one guideline version (chunk ids are ``<version>#c<n>``)."""
+        return self.remove([c for c in self._int_of if c.startswith(version_id + "#")])
+
     def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
         if self.count == 0:
             return []

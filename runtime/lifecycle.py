@@ -95,7 +95,7 @@ class _Staleness:
         self.graph = graph
         self._states: dict[str, GuidelineState | None] = {}
         self._diffs: dict[tuple[str, str], VersionDiff] = {}
-        self._current_hashes: dict[str, set[str]] = {}
+        self._texts_of_version: dict[str, set[str]] = {}
 
     def check(self, chunk_id: str, chunk: dict[str, Any] | None) -> StaleCitation | None:
         version = chunk_id.split("#", 1)[0]
@@ -138,9 +138,9 @@ class _Staleness:
         return self._states[gid]
 
     def _current_texts(self, version: str) -> set[str]:
-        if version not in self._current_hashes:
-            self._current_hashes[version] = {r["text"] for r in self.graph.version_sections(version)}
-        return self._current_hashes[version]
+        if version not in self._texts_of_version:
+            self._texts_of_version[version] = {r["text"] for r in self.graph.version_sections(version)}
+        return self._texts_of_version[version]
 
     def _diff(self, old: str, new: str) -> VersionDiff:
         if (old, new) not in self._diffs:

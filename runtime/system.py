@@ -244,7 +244,7 @@ class System:
             retirement = Retirement(guideline_id, kind, dates.now(), actor, reason, by)
             self.pick_up_snapshot()  # a server may be behind the last ingest: build on the newest snapshot
             version = self.graph.retire(retirement)
-            if version and self.index.remove([c for c in self.index.chunk_ids() if c.startswith(version + "#")]):
+            if version and self.index.remove_version(version):
                 self.index.save()
         self.retriever.refresh(lexical_index(self.index))
         return retirement

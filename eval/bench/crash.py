@@ -74,19 +74,18 @@ def run(settings: Settings, folder: Path, trials: int, base: int, new: int, upda
     work = Path(tempfile.mkdtemp(prefix="ckg-crash-"))
     try:
         base_dir, batch_dir = stage_update_batch(folder, work / "input", base, new, updated, seed)
-        template = _home(settings, work / "template", [base_dir])
-        template_versions = set(_graph_state(settings, template)[0])
-        ArcadeDBServer(template / "graph").stop()  # copies must start their own server, not reach this one
+        template = work / "template"
+        template_versions = set(_ingested(settings, template, base_dir)["versions"])
         reference_home = work / "reference"
         shutil.copytree(template, reference_home)
-        reference = _finish(settings, reference_home, batch_dir)
+        reference = _ingested(settings, reference_home, batch_dir)
         started = time.perf_counter()
         control = _ingest_process(reference_home.with_name("control"), template, batch_dir, subprocess.PIPE)
         printed, _ = control.communicate()
         duration = time.perf_counter() - started
         # Kill while it ingests: start-up (loading models, starting the graph server) writes nothing.
         working_from = max(0.0, duration - json.loads(printed)["seconds"])
-        control_state = _finish(settings, reference_home.with_name("control"), batch_dir)
+        control_state = _ingested(settings, reference_home.with_name("control"), batch_dir)
         results = [_trial(settings, work / f"trial-{i}", template, batch_dir, rng.uniform(working_from, duration),
                           reference, template_versions)
                    for i in tqdm(range(trials), desc="crash trials", unit="trial")]
@@ -114,23 +113,12 @@ def _settings(settings: Settings, home: Path) -> Settings:
     return settings.model_copy(update={"home": home, "graph": settings.graph.model_copy(update={"uri": None})})
 
 
-def _home(settings: Settings, home: Path, folders: list[Path]) -> Path:
-    """A state directory with these folders ingested, its graph server stopped (so it can be copied)."""
+def _ingested(settings: Settings, home: Path, folder: Path) -> dict[str, Any]:
+    """Open the state directory (reconciling), ingest the folder to completion and return the state's
+    fingerprint; the graph server is stopped after, so the directory can be copied."""
     system = System.open(_settings(settings, home))
     try:
-        for folder in folders:
-            system.ingest(parse_files([folder], system.settings.ingest))
-    finally:
-        system.close()
-        ArcadeDBServer(home / "graph").stop()
-    return home
-
-
-def _finish(settings: Settings, home: Path, batch: Path) -> dict[str, Any]:
-    """Open (reconciling), ingest the batch to completion, and return the state's fingerprint."""
-    system = System.open(_settings(settings, home))
-    try:
-        system.ingest(parse_files([batch], system.settings.ingest))
+        system.ingest(parse_files([folder], system.settings.ingest))
         return fingerprint(system)
     finally:
         system.close()
