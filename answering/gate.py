@@ -12,25 +12,24 @@ best of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from answering.abstention import AbstentionModel, Signals, signals, why_not
 from ckg.nlp.abbreviations import definitions, expand
-from ckg.text import sentence_spans
+from ckg.text import is_quotable_section, quotable_sentences
 from ckg.types import Hit
 from graph.store import GradedSpan
 from retrieval.embeddings import Embedder
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
 # Statements that recommend, advise against or weigh evidence: what a specialist asks for.
 _RECOMMENDING = re.compile(
     r"\b(recommends?|recommended|recommendation|should|concludes?|suggests?|advises?|offer|consider"
     r"|insufficient evidence|evidence is insufficient|grade [a-d]\b)", re.IGNORECASE,
 )
 RECOMMENDING_BONUS = 0.05
-MIN_SENTENCE_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,9 @@ class Relevance:
     recommendations: dict[str, list[GradedSpan]] = field(default_factory=dict)
     signals: Signals | None = None  # what the decision to answer rested on
     p_answerable: float | None = None  # the abstention model's probability, when one is configured
+    # The question's terms' rarity in the whole corpus (term -> IDF): read by the pipeline when it
+    # answers, for the answer ranking ("keep" says less than "rings" whatever the candidates).
+    rarity: dict[str, float] = field(default_factory=dict)
 
     @property
     def best(self) -> float:
@@ -77,11 +79,11 @@ class RelevanceGate:
     abstain_below: float  # without a model: refuse when the best sentence scores below this
     non_evidence_sections: tuple[str, ...]
     model: AbstentionModel | None = None
+    # A chunk's quotable sentences as split at ingestion (None: not stored, split them now).
+    stored_spans: Callable[[str], list[tuple[int, int]] | None] | None = None
 
     def quotable(self, section: str) -> bool:
-        """Sections that describe a document (references, authorship) are never quoted."""
-        lowered = section.lower()
-        return not any(pattern in lowered for pattern in self.non_evidence_sections)
+        return is_quotable_section(section, self.non_evidence_sections)
 
     def candidates(self, hits: list[Hit], abbreviations: dict[str, dict[str, str]]) -> list[Candidate]:
         """Quotable sentences; ``abbreviations`` (per guideline) spell out the short forms they score with."""
@@ -92,21 +94,19 @@ class RelevanceGate:
             assert prov is not None
             if not self.quotable(prov.section):
                 continue
-            title = prov.title.lower().rstrip(".")
-            offset = 0
-            for line in prov.text.split("\n"):
-                for a, b in sentence_spans(line):
-                    text = line[a:b]
-                    key = text.lower()
-                    if key.rstrip(".") == title:
-                        continue  # the title restated is not an answer
-                    if len(_WORD.findall(text)) >= MIN_SENTENCE_WORDS and key not in seen:
-                        seen.add(key)
-                        start = prov.char_start + offset + a
-                        reading = expand(text, abbreviations.get(prov.guideline_id, {}))
-                        found.append(Candidate(hit, start, start + len(text), text, reading))
-                offset += len(line) + 1
+            for offset, text in self._sentences(hit.chunk_id, prov.text, prov.title):
+                if text.lower() not in seen:
+                    seen.add(text.lower())
+                    start = prov.char_start + offset
+                    reading = expand(text, abbreviations.get(prov.guideline_id, {}))
+                    found.append(Candidate(hit, start, start + len(text), text, reading))
         return found
+
+    def _sentences(self, chunk_id: str, text: str, title: str) -> Sequence[tuple[int, str]]:
+        spans = self.stored_spans(chunk_id) if self.stored_spans else None
+        if spans is None:
+            return quotable_sentences(text, title)
+        return [(start, text[start:end]) for start, end in spans]
 
     def assess(self, question: str, hits: list[Hit]) -> Relevance:
         abbreviations = _abbreviations(hits)

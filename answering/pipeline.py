@@ -24,6 +24,7 @@ from answering.checking import DraftChecker, abstention
 from answering.draft import Generator
 from answering.gate import RelevanceGate
 from answering.patient_context import PatientContext
+from answering.terms import terms
 from ckg.errors import InputError
 from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
@@ -61,7 +62,8 @@ class QueryPipeline:
             answer = abstention(question, relevance.refusal, f"{self.checker.verifier.name}+{self.generator.name}")
         else:
             chunk_ids = sorted({c.hit.chunk_id for c in relevance.candidates})
-            relevance = replace(relevance, recommendations=self.graph.recommendations_of(chunk_ids))
+            relevance = replace(relevance, recommendations=self.graph.recommendations_of(chunk_ids),
+                                rarity=self.retriever.lexical.rarity(terms(question)))
             draft = self.generator.draft(question, hits, relevance)
             clock.lap("answer")
             answer = self.checker.check(question, draft, self.generator.name)

@@ -31,6 +31,7 @@ from typing import Protocol
 
 from answering.claim_checks import population_conflicts
 from answering.gate import Candidate, Relevance
+from answering.question_form import QuestionForm, mentioned, states_quantity
 from answering.terms import terms
 from ckg import ids
 from ckg.nlp.concepts import Mention
@@ -48,7 +49,9 @@ TOP_GUIDELINE_BONUS = 0.04  # the guideline retrieval ranked first: keeps the an
 METHODS_PENALTY = 0.12
 CONFLICT_PENALTY = 0.15
 AGREEMENT_BONUS = 0.05  # both exclude the same concept ("not fit for cisplatin"): the same subgroup
-COVERAGE_WEIGHT = 0.2  # a sentence naming all the question's distinctive terms vs one naming none
+COVERAGE_WEIGHT = 0.3  # a sentence naming all the question's distinctive terms vs one naming none
+FOCUS_WEIGHT = 2.0  # the thing "which/what" asks about counts twice among the question's terms
+QUANTITY_BONUS = 0.1  # "at what count?", "how often?": a sentence stating a number answers it
 CHECKED_FOR_CONFLICTS = 12  # the best-scoring sentences get the (slower) assertion check
 
 _VERB = re.compile(
@@ -126,23 +129,34 @@ class AnswerRanker:
         recommendations = relevance.recommendations
         methods_ok = bool(_ASKS_ABOUT_METHODS.search(question))
         top = _guideline(relevance.candidates[0])  # candidates come in the fused ranking's order
-        coverage = TermCoverage(question, [c.scored_text for c, _ in ranked])
+        form = QuestionForm.of(question)
+        coverage = TermCoverage(question, [c.scored_text for c, _ in ranked], form.focus, relevance.rarity)
         grading = {ids.guideline_of(chunk) for chunk, spans in recommendations.items() if any(r.label for r in spans)}
-        scored = [self._score(question, c, s + (TOP_GUIDELINE_BONUS if _guideline(c) == top else 0.0), recommendations,
-                              methods_ok, coverage.of(i), grading) for i, (c, s) in enumerate(ranked)]
+        scored = [self._score(question, form, c, s + (TOP_GUIDELINE_BONUS if _guideline(c) == top else 0.0),
+                              recommendations, methods_ok, coverage.of(i), grading) for i, (c, s) in enumerate(ranked)]
         scored.sort(key=lambda r: -r.score)
         asked = _asserted(self.nlp.analyze(question))
         checked = [self._agreement(r, asked) for r in scored[:CHECKED_FOR_CONFLICTS]] if asked else []
         return sorted(checked + scored[len(checked):], key=lambda r: -r.score)
 
     @staticmethod
-    def _score(question: str, candidate: Candidate, score: float, recommendations: dict[str, list[GradedSpan]],
-               methods_ok: bool, coverage: float, grading: set[str]) -> Ranked:
+    def _score(question: str, form: QuestionForm, candidate: Candidate, score: float,
+               recommendations: dict[str, list[GradedSpan]], methods_ok: bool, coverage: float,
+               grading: set[str]) -> Ranked:
         score += COVERAGE_WEIGHT * coverage
         reasons = []
         for conflict in population_conflicts(question, candidate.text):
             score -= CONFLICT_PENALTY
             reasons.append(conflict)
+        if included := form.includes_excluded(candidate.scored_text):
+            score -= CONFLICT_PENALTY
+            reasons.append("speaks of what the question excludes: " + ", ".join(included))
+        elif form.excludes_too(candidate.scored_text):
+            score += AGREEMENT_BONUS
+            reasons.append("excludes what the question excludes")
+        if form.asks_quantity and states_quantity(candidate.text):
+            score += QUANTITY_BONUS
+            reasons.append("states the quantity asked for")
         rec = next((r for r in recommendations.get(candidate.hit.chunk_id, [])
                     if r.char_start < candidate.end and candidate.start < r.char_end), None)
         if rec is not None and (rec.label or _guideline(candidate) not in grading):
@@ -174,16 +188,20 @@ class AnswerRanker:
 class TermCoverage:
     """How much of the question's distinctive wording each candidate sentence contains.
 
-    A term's weight is its inverse document frequency among the candidates themselves: the
+    A term's weight is its inverse document frequency among the candidates themselves — the
     candidates come from the few guidelines retrieval chose, so the condition they all discuss
-    weighs little and the detail that singles out one recommendation weighs much.
+    weighs little and the detail that singles out one recommendation weighs much — times its
+    rarity in the whole corpus when known (a word as common as "keep" singles out nothing), and
+    twice that for the thing a "which/what" question asks about.
     """
 
-    def __init__(self, question: str, sentences: list[str]) -> None:
-        self._sentences = [terms(s) for s in sentences]
+    def __init__(self, question: str, sentences: list[str], focus: frozenset[str] = frozenset(),
+                 rarity: dict[str, float] | None = None) -> None:
+        self._sentences = [mentioned(s) for s in sentences]
         df = Counter(t for bag in self._sentences for t in bag)
         n = len(sentences)
-        self._weights = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in terms(question) if df[t]}
+        self._weights = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) * (rarity or {}).get(t, 1.0)
+                         * (FOCUS_WEIGHT if t in focus else 1.0) for t in terms(question) if df[t]}
         self._total = sum(self._weights.values())
 
     def of(self, i: int) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -61,3 +62,32 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, end))
         cursor = end
     return spans
+
+
+MIN_SENTENCE_WORDS = 5  # shorter ones are headings, labels and fragments, never an answer
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+@functools.lru_cache(maxsize=20_000)
+def quotable_sentences(passage: str, title: str = "") -> tuple[tuple[int, str], ...]:
+    """The sentences of a passage an answer may quote, with their offsets in it: each line's
+    sentences of at least five words, the document's title restated excepted. Ingestion embeds
+    exactly these, and the relevance gate scores exactly these. Remembered for the passages most
+    recently split (a guideline's recommendations come back question after question, and
+    splitting was most of what answering a question cost once sentence vectors were stored)."""
+    title = title.lower().rstrip(".")
+    found = []
+    offset = 0
+    for line in passage.split("\n"):
+        for a, b in sentence_spans(line):
+            sentence = line[a:b]
+            if len(_WORD.findall(sentence)) >= MIN_SENTENCE_WORDS and sentence.lower().rstrip(".") != title:
+                found.append((offset + a, sentence))
+        offset += len(line) + 1
+    return tuple(found)
+
+
+def is_quotable_section(section: str, non_evidence: tuple[str, ...]) -> bool:
+    """Sections that describe a document (references, authorship) are never quoted."""
+    lowered = section.lower()
+    return not any(pattern in lowered for pattern in non_evidence)

@@ -44,6 +44,7 @@ class SpecialistQuestion:
     guideline_id: str
     gold_start: int  # the gold recommendation's span in the guideline's text
     gold_end: int
+    gold_text: str = ""  # normalised: a guideline that states it twice is quoted by either statement
 
 
 def text_hash(text: str) -> str:
@@ -83,22 +84,27 @@ def load_questions(questions: Path, guidelines: Path, limit: int | None = None) 
         if not spans:
             raise ValueError(f"{questions}:{line_no}: the gold of {row['qid']} is not in {row['guideline_id']}")
         start, end = spans[0]
-        loaded.append(SpecialistQuestion(row["qid"], row["kind"], row["question"], row["guideline_id"], start, end))
+        loaded.append(SpecialistQuestion(row["qid"], row["kind"], row["question"], row["guideline_id"], start, end,
+                                         normalise_inline(doc.text[start:end])))
     return loaded
 
 
-def _quotes(q: SpecialistQuestion, guideline_id: str, start: int, end: int) -> bool:
-    """A citation quotes the gold when it covers most of it, or lies mostly inside it."""
+def _quotes(q: SpecialistQuestion, guideline_id: str, start: int, end: int, text: str = "") -> bool:
+    """A citation quotes the gold when it covers most of it, or lies mostly inside it — or, where
+    the guideline states the same recommendation twice (summary and full text), when its words
+    contain the gold's."""
     if guideline_id != q.guideline_id:
         return False
     overlap = min(end, q.gold_end) - max(start, q.gold_start)
-    return overlap > 0.5 * min(end - start, q.gold_end - q.gold_start)
+    if overlap > 0.5 * min(end - start, q.gold_end - q.gold_start):
+        return True
+    return bool(text and q.gold_text) and q.gold_text.casefold() in normalise_inline(text).casefold()
 
 
 def judge(pipeline: QueryPipeline, q: SpecialistQuestion) -> dict[str, Any]:
     answer = pipeline.ask(q.question)
     citations = {c.n: c for c in answer.citations}
-    quoting = [any(_quotes(q, citations[n].guideline_id, citations[n].char_start, citations[n].char_end)
+    quoting = [any(_quotes(q, citations[n].guideline_id, citations[n].char_start, citations[n].char_end, s.text)
                    for n in s.citations) for s in answer.sentences]
     return {
         "qid": q.qid, "kind": q.kind, "question": q.question,

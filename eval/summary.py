@@ -132,7 +132,7 @@ def _bench_answers(report: Report, metrics: dict[str, Any]) -> None:
     r = metrics["result"]
     report.table({name: {"p50 ms": stages["total"]["p50"], "p95 ms": stages["total"]["p95"],
                          "gate p50 ms": stages["gate"]["p50"]} for name, stages in r["latency_ms"].items()},
-                 f"{r['questions']} questions, cache hit rate {r['cache_hit_rate']}")
+                 f"{r['questions']} questions, stored sentence vectors found for {r['stored_hit_rate']:.0%}")
 
 
 def _bench_update(report: Report, metrics: dict[str, Any]) -> None:

@@ -31,9 +31,11 @@ from ingest.concepts import chunk_mentions
 from ingest.discovery import discover, read_sidecar
 from ingest.loaders import load_document
 from ingest.recommendations import extract_recommendations
+from ingest.sentences import evidence_sentences
 from ingest.supersession import previous_version_citation, superseded_by_metadata
 from ingest.version_diff import VersionDiff, diff_versions
 from retrieval.embeddings import Embedder
+from retrieval.sentence_vectors import ChunkSentences
 from retrieval.vector_index import IndexedChunk, VectorIndex
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,9 @@ class IngestReport:
     recommendations: int = 0
     graded_recommendations: int = 0
     vectors_embedded: int = 0
+    sentences_embedded: int = 0  # evidence sentences embedded for answering (see ingest/sentences.py)
+    sentence_seconds: float = 0.0
+    sentences_backfilled: int = 0  # unchanged guidelines that got the sentence vectors their index lacked
     vectors_reused: int = 0  # chunks of an updated document whose text did not change keep their vector
     retired_skipped: list[str] = field(default_factory=list)  # withdrawn or superseded: not brought back
     superseded: list[dict[str, str]] = field(default_factory=list)  # read from metadata: {guideline_id, by}
@@ -130,6 +135,9 @@ class Ingestor:
     index: VectorIndex
     settings: IngestSettings
     actor: str = "cli"
+    # Sections never quoted (the gate's list): their sentences are not embedded. None: store no
+    # sentence vectors (answering then embeds the sentences it scores).
+    non_evidence_sections: tuple[str, ...] | None = None
 
     def ingest(
         self, documents: Iterable[Document], *, total: int | None = None, progress: bool = False
@@ -142,7 +150,7 @@ class Ingestor:
                 self._ingest_one(doc, report)
                 bar.set_postfix(chunks=report.chunks)
         finally:
-            if report.added or report.updated:
+            if report.added or report.updated or report.sentences_backfilled:
                 self.index.save()
             report.seconds = time.perf_counter() - started
         return report
@@ -158,6 +166,7 @@ class Ingestor:
             return
         if state and state.current_version == version_id:  # ids are content hashes: same id, same text
             report.unchanged += 1
+            self._backfill_sentences(doc, version_id, report)
             return
         replaced = self.graph.current_chunks_replaced_by(doc.meta.guideline_id, version_id)
         chunks = chunk_document(doc, version_id, self.embedder, overlap=self.settings.chunk_overlap_tokens,
@@ -167,7 +176,10 @@ class Ingestor:
         t1 = time.perf_counter()
         vectors = self._vectors(chunks, replaced, report)
         report.nlp_seconds += t1 - t0
-        report.embed_seconds += time.perf_counter() - t1
+        t2 = time.perf_counter()
+        report.embed_seconds += t2 - t1
+        sentences = self._sentence_vectors(doc, chunks, report)
+        report.sentence_seconds += time.perf_counter() - t2
         report.mentions += len(mentions)
         recommendations = extract_recommendations(doc, version_id, chunks)
         report.recommendations += len(recommendations)
@@ -179,7 +191,7 @@ class Ingestor:
             report.changes.append(diff_versions(self.graph, state.current_version, version_id))
         self._supersede_from_metadata(doc, valid_from, report)
         self.index.remove(replaced)
-        self.index.add([IndexedChunk(c.chunk_id, c.embed_text) for c in chunks], vectors)
+        self.index.add([IndexedChunk(c.chunk_id, c.embed_text) for c in chunks], vectors, sentences)
         report.chunks += len(chunks)
         report.versions.append(version_id)
         if replaced:
@@ -213,6 +225,37 @@ class Ingestor:
         report.vectors_embedded += len(new)
         report.vectors_reused += len(chunks) - len(new)
         return np.stack([known[c.embed_text] if c.embed_text in known else embedded[c.embed_text] for c in chunks])
+
+
+    def _backfill_sentences(self, doc: Document, version_id: str, report: IngestReport) -> None:
+        """An unchanged guideline indexed before sentence vectors were stored gets them now
+        (chunking is deterministic: the same text gives the same chunk ids)."""
+        if self.non_evidence_sections is None or not self.index.lacks_sentences(version_id):
+            return
+        chunks = chunk_document(doc, version_id, self.embedder, overlap=self.settings.chunk_overlap_tokens,
+                                header_max_tokens=self.settings.header_max_tokens)
+        started, indexed = time.perf_counter(), self.index.chunk_ids()
+        for chunk, sentences in zip(chunks, self._sentence_vectors(doc, chunks, report), strict=True):
+            if chunk.chunk_id in indexed:
+                self.index.add_sentences(chunk.chunk_id, sentences)
+        report.sentence_seconds += time.perf_counter() - started
+        report.sentences_backfilled += 1
+
+    def _sentence_vectors(self, doc: Document, chunks: list[Chunk], report: IngestReport) -> list[ChunkSentences]:
+        """Each chunk's evidence sentences with their vectors; a sentence already stored (an
+        unchanged passage of an updated guideline, a sentence two chunks share) is not embedded again."""
+        if self.non_evidence_sections is None:
+            return []
+        per_chunk = evidence_sentences(doc, chunks, self.non_evidence_sections)
+        unique = list(dict.fromkeys(t for _, texts in per_chunk for t in texts))
+        known = self.index.sentences.lookup(unique)
+        new = [t for t in unique if t not in known]
+        if new:
+            known.update(zip(new, self.embedder.embed(new), strict=True))
+        report.sentences_embedded += len(new)
+        empty = np.zeros((0, self.index.dimension), dtype=np.float32)
+        return [ChunkSentences(spans, texts, np.stack([known[t] for t in texts]) if texts else empty)
+                for spans, texts in per_chunk]
 
 
 def _valid_from(released: str | None, state: GuidelineState | None) -> str:

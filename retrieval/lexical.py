@@ -6,7 +6,8 @@ chunks in well under a second, so it needs no persistence of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
 
 import bm25s
 import Stemmer
@@ -21,6 +22,20 @@ class LexicalIndex:
         if self._chunk_ids:
             tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, show_progress=False)
             self._bm25.index(tokens, show_progress=False)
+
+    def rarity(self, terms: Iterable[str]) -> dict[str, float]:
+        """Each (stemmed) term's inverse document frequency over the indexed chunks; a term no
+        chunk contains is as rare as can be."""
+        n = len(self._chunk_ids)
+        vocab: dict[str, int] = self._bm25.vocab_dict if n else {}
+        found = {}
+        for term in terms:
+            df = 0
+            if term in vocab:
+                indptr = self._bm25.scores["indptr"]  # per term, where its documents start: their count
+                df = int(indptr[vocab[term] + 1] - indptr[vocab[term]])
+            found[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return found
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         if not self._chunk_ids:

@@ -1,16 +1,17 @@
-"""Evidence sentences embedded once per process, not once per question.
+"""Evidence sentences embedded at most once per process, not once per question.
 
-Drafting an answer compares the question with every candidate evidence sentence; most of those
-sentences come back question after question (a guideline's recommendation section is pulled in
-for every question about it). A bounded least-recently-used map from sentence text to vector
-keeps them, so only sentences never seen before are encoded.
+Drafting an answer compares the question with every candidate evidence sentence. Most have a
+vector stored at ingestion (``retrieval.sentence_vectors``, looked up in the live snapshot); the
+rest — a sentence read with only some of its guideline's abbreviations, a past version's text,
+an index written before sentences were stored — come back question after question, so a
+bounded least-recently-used map from text to vector keeps them: only text never seen is encoded.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -20,25 +21,30 @@ from retrieval.embeddings import Embedder
 class CachingEmbedder:
     """An ``Embedder`` that remembers the vectors of the last ``capacity`` texts it encoded."""
 
-    def __init__(self, inner: Embedder, capacity: int) -> None:
+    def __init__(self, inner: Embedder, capacity: int,
+                 stored: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None) -> None:
         self.inner = inner
+        self.stored = stored  # the live snapshot's sentence vectors (replaced when a newer one is picked up)
         self.name = inner.name
         self.dimension = inner.dimension
         self.max_tokens = inner.max_tokens
         self.capacity = capacity
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.stored_hits = 0
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        found = self._lookup(texts)
+        found = self.stored(texts) if self.stored else {}
+        stored = len(found)
+        found.update(self._lookup([t for t in texts if t not in found]))
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:  # encoded outside the lock: other questions go on meanwhile
             fresh = self.inner.embed(missing, progress=progress)
             found.update(zip(missing, fresh, strict=True))
             self._remember(missing, fresh)
         with self._lock:
-            self.hits += len(texts) - len(missing)
+            self.stored_hits += stored
+            self.hits += len(texts) - len(missing) - stored
             self.misses += len(missing)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)

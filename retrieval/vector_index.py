@@ -26,6 +26,7 @@ import faiss
 import numpy as np
 
 from ckg.errors import VectorIndexError
+from retrieval.sentence_vectors import ChunkSentences, SentenceVectors
 
 FORMAT = 1
 
@@ -46,6 +47,7 @@ class VectorIndex:
         self._int_of: dict[str, int] = {}
         self._next_id = 0
         self.snapshot: str | None = None
+        self.sentences = SentenceVectors(dimension)
 
     # -- persistence -----------------------------------------------------------------------
     @classmethod
@@ -73,6 +75,7 @@ class VectorIndex:
                 index._int_of[row["chunk_id"]] = row["id"]
         index._next_id = manifest["next_id"]
         index.snapshot = snapshot.name
+        index.sentences = SentenceVectors.load(snapshot, dimension)
         if index._faiss.ntotal != manifest["count"] or len(index._by_int) != manifest["count"]:
             raise VectorIndexError(f"vector index {snapshot} holds a different count than its manifest says")
         return index
@@ -99,6 +102,7 @@ class VectorIndex:
             for int_id, chunk in self._by_int.items():
                 row = {"id": int_id, "chunk_id": chunk.chunk_id, "lexical_text": chunk.lexical_text}
                 fh.write(json.dumps(row) + "\n")
+        files = ["vectors.faiss", "chunks.jsonl", *self.sentences.save(staging, self._by_int.keys())]
         manifest = {
             "format": FORMAT,
             "model": self.model,
@@ -106,7 +110,7 @@ class VectorIndex:
             "count": self.count,
             "next_id": self._next_id,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "sha256": {n: _sha256_file(staging / n) for n in ("vectors.faiss", "chunks.jsonl")},
+            "sha256": {n: _sha256_file(staging / n) for n in files},
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
         for child in staging.iterdir():
@@ -149,15 +153,21 @@ class VectorIndex:
         return {self._by_int[i].lexical_text: np.asarray(v, dtype=np.float32)
                 for i, v in zip(ints, vectors, strict=True)}
 
-    def add(self, chunks: Sequence[IndexedChunk], vectors: np.ndarray) -> None:
+    def add(self, chunks: Sequence[IndexedChunk], vectors: np.ndarray,
+            sentences: Sequence[ChunkSentences] = ()) -> None:
+        """Chunks with their vectors and, optionally, each chunk's quotable sentences with theirs."""
         if vectors.shape != (len(chunks), self.dimension):
             raise ValueError(f"expected {len(chunks)}x{self.dimension} vectors, got {vectors.shape}")
+        if sentences and len(sentences) != len(chunks):
+            raise ValueError(f"expected the sentences of {len(chunks)} chunks, got {len(sentences)}")
         self.remove([c.chunk_id for c in chunks if c.chunk_id in self._int_of])
         ids = np.arange(self._next_id, self._next_id + len(chunks), dtype=np.int64)
         self._faiss.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         for int_id, chunk in zip(ids.tolist(), chunks, strict=True):
             self._by_int[int_id] = chunk
             self._int_of[chunk.chunk_id] = int_id
+        for int_id, chunk_sentences in zip(ids.tolist(), sentences, strict=False):
+            self.sentences.add(int_id, chunk_sentences)
         self._next_id += len(chunks)
 
     def remove(self, chunk_ids: Sequence[str]) -> int:
@@ -171,6 +181,20 @@ class VectorIndex:
     def remove_version(self, version_id: str) -> int:
         """Drop every chunk of one guideline version (chunk ids are ``<version>#c<n>``)."""
         return self.remove([c for c in self._int_of if c.startswith(version_id + "#")])
+
+    def add_sentences(self, chunk_id: str, sentences: ChunkSentences) -> None:
+        """Sentences for a chunk already indexed (an index written before they were stored)."""
+        self.sentences.add(self._int_of[chunk_id], sentences)
+
+    def quotable_spans(self, chunk_id: str) -> list[tuple[int, int]] | None:
+        """The chunk's quotable sentences as split at ingestion (None: not stored, split them now)."""
+        int_id = self._int_of.get(chunk_id)
+        return None if int_id is None else self.sentences.spans(int_id)
+
+    def lacks_sentences(self, version_id: str) -> bool:
+        """Whether a version in the index has no stored sentence at all (written before they were)."""
+        ints = {i for c, i in self._int_of.items() if c.startswith(version_id + "#")}
+        return bool(ints) and not ints & self.sentences.owners()
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
         if self.count == 0:

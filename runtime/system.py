@@ -94,10 +94,10 @@ def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, in
     nlp = get_nlp()
     retriever = HybridRetriever(graph, embedder, index, lexical_index(index), r.candidates, r.rrf_k,
                                 r.channel_weights, nlp)
-    # Evidence sentences recur from question to question: each is embedded once per process.
-    sentences = CachingEmbedder(embedder, r.sentence_cache) if r.sentence_cache else embedder
+    # Evidence sentences have vectors from ingestion; the few that do not are embedded once per process.
+    sentences = CachingEmbedder(embedder, r.sentence_cache, index.sentences.lookup)
     gate = RelevanceGate(sentences, r.abstain_below, tuple(r.non_evidence_sections),
-                         abstention_model(settings, embedder))
+                         abstention_model(settings, embedder), index.quotable_spans)
     checker = DraftChecker(build_verifier(settings, sentences), settings.generation.unsupported)
     return QueryPipeline(graph, retriever, gate, build_generator(settings, graph), checker, nlp, r.top_k,
                          settings.max_question_chars)
@@ -229,7 +229,8 @@ class System:
     def ingest(self, documents: list[Document], progress: bool = False, actor: str = "cli") -> IngestReport:
         """Store documents in the graph and the index, then rebuild BM25 over the new chunk set."""
         with self.writing():
-            ingestor = Ingestor(self.graph, self.embedder, self.index, self.settings.ingest, actor)
+            ingestor = Ingestor(self.graph, self.embedder, self.index, self.settings.ingest, actor,
+                                self.settings.sentence_sections())
             report = ingestor.ingest(documents, total=len(documents), progress=progress)
         if report.added or report.updated:
             self.retriever.refresh(lexical_index(self.index))
@@ -301,6 +302,9 @@ class System:
                 return False
             retriever = replace(self.retriever, index=index, lexical=lexical_index(index))
             self.index = index
+            self.pipeline.gate.stored_spans = index.quotable_spans
+            if isinstance(self.pipeline.gate.embedder, CachingEmbedder):
+                self.pipeline.gate.embedder.stored = index.sentences.lookup
             self.pipeline = replace(self.pipeline, retriever=retriever)
             log.info("index snapshot picked up", extra={"snapshot": index.snapshot, "vectors": index.count})
             return True

@@ -40,3 +40,11 @@ class TestCachingEmbedder(EmbedderContract):
         embedder.embed(SENTENCES[1:2])
         assert (embedder.hits, embedder.misses) == (2, 4)
         assert np.allclose(first[0], embedder.inner.embed(SENTENCES[:1])[0], atol=1e-5)
+
+    def test_a_stored_sentence_vector_is_used_before_the_cache_and_the_model(self, embedder: Embedder) -> None:
+        assert isinstance(embedder, CachingEmbedder)
+        stored = {SENTENCES[0]: np.full(embedder.dimension, 0.5, dtype=np.float32)}
+        embedder.stored = lambda texts: {t: stored[t] for t in texts if t in stored}
+        vectors = embedder.embed(SENTENCES[:2])
+        assert np.array_equal(vectors[0], stored[SENTENCES[0]])
+        assert (embedder.stored_hits, embedder.hits, embedder.misses) == (1, 0, 1)

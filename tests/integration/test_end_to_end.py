@@ -7,6 +7,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ from answering.draft import Generator
 from ckg.errors import InputError, WriterBusy
 from graph.servers import ServerInfo
 from ingest.pipeline import BatchInvalid, parse_files
+from retrieval.sentence_cache import CachingEmbedder
+from retrieval.sentence_vectors import SentenceVectors
 from retrieval.vector_index import VectorIndex
 from runtime.system import System, build_pipeline
 
@@ -148,6 +151,40 @@ def test_index_and_graph_agree_after_reopen(system: System) -> None:
     reopened = VectorIndex.open(system.settings.index_dir, system.index.model, system.index.dimension)
     assert reopened.chunk_ids() == system.graph.current_chunk_ids()
     assert system.status()["consistent"] is True
+
+
+def test_evidence_sentences_have_vectors_from_ingestion_and_answers_are_the_same_without(system: System) -> None:
+    """Answering splits nothing and embeds only the question (and the rare sentence read otherwise):
+    the sentences and vectors stored at ingestion give the same candidates, scores and answer as
+    splitting and embedding every retrieved chunk per question."""
+    stored = system.pipeline.gate.embedder
+    assert isinstance(stored, CachingEmbedder) and len(system.index.sentences) > 500
+    before = (stored.stored_hits, stored.misses)
+    answer = system.pipeline.ask(PAD_QUESTION)
+    found, missed = stored.stored_hits - before[0], stored.misses - before[1]
+    assert found > 10 * missed  # the question itself is always embedded
+    assert system.index.quotable_spans(answer.citations[0].chunk_id)  # split at ingestion, not per question
+    plain = replace(system.pipeline, gate=replace(system.pipeline.gate, embedder=system.embedder, stored_spans=None))
+    hits = plain.evidence(PAD_QUESTION)
+    assert np.allclose(plain.gate.assess(PAD_QUESTION, hits).scores,
+                       system.pipeline.gate.assess(PAD_QUESTION, hits).scores, atol=1e-5)
+    assert [s.text for s in plain.ask(PAD_QUESTION).sentences] == [s.text for s in answer.sentences]
+    reopened = VectorIndex.open(system.settings.index_dir, system.index.model, system.index.dimension)
+    assert len(reopened.sentences) == len(system.index.sentences)
+
+
+def test_an_index_without_sentence_vectors_gets_them_when_its_guidelines_are_ingested_again(
+        system: System, corpus: Path) -> None:
+    kept, count = system.index.sentences, len(system.index.sentences)
+    system.index.sentences = SentenceVectors(system.index.dimension)  # as an index written before they were stored
+    try:
+        report = system.ingest(parse_files([corpus], system.settings.ingest))
+        assert (report.unchanged, report.sentences_backfilled, report.chunks) == (3, 3, 0)
+        assert len(system.index.sentences) == count
+        reopened = VectorIndex.open(system.settings.index_dir, system.index.model, system.index.dimension)
+        assert len(reopened.sentences) == count and reopened.chunk_ids() == system.index.chunk_ids()
+    finally:
+        system.index.sentences = kept
 
 
 def test_bad_file_in_a_batch_writes_nothing(system: System, corpus: Path, tmp_path: Path) -> None:

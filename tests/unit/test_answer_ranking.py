@@ -7,6 +7,7 @@ import pytest
 
 from answering.claim_checks import population_conflicts
 from answering.gate import Candidate, Relevance
+from answering.question_form import QuestionForm, states_quantity
 from answering.ranking import AnswerRanker, TermCoverage, is_statement, without_direction
 from ckg.nlp.concepts import Concept, Mention
 from ckg.types import Hit, Provenance
@@ -140,6 +141,62 @@ def test_distinctive_terms_weigh_by_rarity_among_the_candidates() -> None:
     ])
     assert coverage.of(2) > 1.5 * coverage.of(0)
     assert TermCoverage("?", ["Anything."]).of(0) == 0.0
+
+
+def test_distinctive_terms_weigh_also_by_rarity_in_the_corpus_and_the_focus_twice() -> None:
+    sentences = ["Staff should keep movements in theatre to a minimum.", "Staff should not wear rings in theatre."]
+    plain = TermCoverage("Can staff keep rings on in theatre?", sentences)
+    assert plain.of(0) == plain.of(1)  # "keep" and "rings" are equally rare among two candidates
+    rare = TermCoverage("Can staff keep rings on in theatre?", sentences, rarity={"keep": 0.5, "ring": 6.0})
+    assert rare.of(1) > rare.of(0)
+    focus = TermCoverage("Which sound defines diastolic pressure?", [
+        "Diastolic pressure should be defined as at least 90 mmHg.", "Phase V sound should designate diastolic."])
+    focused = TermCoverage("Which sound defines diastolic pressure?", [
+        "Diastolic pressure should be defined as at least 90 mmHg.", "Phase V sound should designate diastolic."],
+        focus=frozenset({"sound"}))
+    assert focused.of(1) - focused.of(0) > focus.of(1) - focus.of(0)
+
+
+def test_a_question_asking_for_a_number_leads_with_a_sentence_stating_one() -> None:
+    found = relevance(("Platelets should be transfused prophylactically in adults with thrombocytopenia.", 0.82),
+                      ("Transfuse hospitalised adults with a platelet count of 10 x 10^9/L or less.", 0.76))
+    ranker = AnswerRanker(FakeNLP())  # type: ignore[arg-type]
+    ranked = ranker.rank("At what platelet count should an adult get prophylactic platelets?", found)
+    assert ranked[0].candidate.start == 1000 and "states the quantity asked for" in ranked[0].reasons
+    assert ranker.rank("Should adults get prophylactic platelets?", found)[0].candidate.start == 0
+
+
+def test_a_sentence_recommending_what_the_question_excludes_gives_way() -> None:
+    found = relevance(("Operative management is recommended for grade III/IV pancreatic injuries.", 0.82),
+                      ("Nonoperative management is recommended for grade I/II pancreatic injuries.", 0.78))
+    ranked = AnswerRanker(FakeNLP()).rank(  # type: ignore[arg-type]
+        "Can a pancreatic injury be managed without an operation?", found)
+    assert ranked[0].candidate.start == 1000
+    assert "speaks of what the question excludes: oper" in ranked[1].reasons
+
+
+@pytest.mark.parametrize(("question", "quantity", "focus", "excluded"), [
+    ("At what platelet count should we transfuse?", True, {"platelet", "count"}, set()),
+    ("From what age should fusion be considered?", True, {"age"}, set()),
+    ("How often should a jaundiced newborn be fed?", True, set(), set()),
+    ("What blood pressure target in heart disease?", True, {"blood", "pressur", "target"}, set()),
+    ("Which Korotkoff sound should define diastolic pressure?", False, {"korotkoff", "sound"}, set()),
+    ("Can it be managed without an operation in a non-pregnant woman?", False, set(), {"oper", "pregnant"}),
+])
+def test_what_a_question_asks_for(question: str, quantity: bool, focus: set[str], excluded: set[str]) -> None:
+    form = QuestionForm.of(question)
+    assert (form.asks_quantity, set(form.focus), set(form.excluded)) == (quantity, focus, excluded)
+
+
+@pytest.mark.parametrize(("sentence", "states"), [
+    ("Trough concentrations should be kept at 10-15 mg/L.", True),
+    ("Offer it to people aged 60 and over.", True),
+    ("Feed at least every three hours.", True),
+    ("Statement KQ1A: concurrent cisplatin should be delivered.", False),
+    ("Recommendation 4: monitor troughs [1B] (Level 2, grade II-2B).", False),
+])
+def test_a_quantity_is_a_number_that_is_not_a_label(sentence: str, states: bool) -> None:
+    assert states_quantity(sentence) is states
 
 
 @pytest.mark.parametrize(("question", "sentence", "conflict"), [

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ckg.errors import VectorIndexError
+from retrieval.sentence_vectors import ChunkSentences
 from retrieval.vector_index import IndexedChunk, VectorIndex
 
 
@@ -64,3 +66,40 @@ def test_model_mismatch_is_refused(tmp_path: Path) -> None:
     index.save()
     with pytest.raises(VectorIndexError, match="model-a"):
         VectorIndex.open(tmp_path, "model-b", 8)
+
+
+def test_sentence_vectors_are_saved_with_their_chunks_and_leave_with_them(tmp_path: Path) -> None:
+    index = VectorIndex(tmp_path, "m", 8)
+    chunk_vectors, sentence_vectors = unit_vectors(2), unit_vectors(3, seed=1)
+    index.add([IndexedChunk("v1#c0", "a"), IndexedChunk("v1#c1", "b")], chunk_vectors,
+              [ChunkSentences([(0, 15), (16, 32)], ["First sentence.", "Second sentence."], sentence_vectors[:2]),
+               ChunkSentences([], ["Third."], sentence_vectors[2:])])
+    assert index.quotable_spans("v1#c0") == [(0, 15), (16, 32)] and index.quotable_spans("v1#c1") == []
+    assert index.quotable_spans("v9#c0") is None
+    found = index.sentences.lookup(["Second sentence.", "Never stored.", "Third."])
+    assert set(found) == {"Second sentence.", "Third."}
+    assert np.array_equal(found["Third."], sentence_vectors[2])
+    index.remove(["v1#c0"])
+    index.save()
+    reopened = VectorIndex.open(tmp_path, "m", 8)
+    assert set(reopened.sentences.lookup(["First sentence.", "Second sentence.", "Third."])) == {"Third."}
+    assert reopened.quotable_spans("v1#c0") is None and reopened.quotable_spans("v1#c1") == []
+    assert np.array_equal(reopened.sentences.lookup(["Third."])["Third."], sentence_vectors[2])
+    with pytest.raises(ValueError, match="sentences of 2 chunks"):
+        index.add([IndexedChunk("v2#c0", "a"), IndexedChunk("v2#c1", "b")], chunk_vectors,
+                  [ChunkSentences([(0, 1)], ["x"], unit_vectors(1))])
+
+
+def test_a_snapshot_without_sentence_vectors_opens_with_none(tmp_path: Path) -> None:
+    index = VectorIndex(tmp_path, "m", 8)
+    index.add([IndexedChunk("c0", "a")], unit_vectors(1))
+    index.save()
+    snapshot = tmp_path / "snapshots" / index.snapshot  # type: ignore[operator]
+    for name in ("sentences.npy", "sentence_keys.npy", "sentence_owners.npy", "sentence_spans.npy"):
+        (snapshot / name).unlink()
+    manifest = snapshot / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["sha256"] = {k: v for k, v in data["sha256"].items() if not k.startswith("sentence")}
+    manifest.write_text(json.dumps(data))
+    reopened = VectorIndex.open(tmp_path, "m", 8)
+    assert len(reopened.sentences) == 0 and reopened.sentences.lookup(["a"]) == {}
