@@ -226,7 +226,6 @@ class Ingestor:
         report.vectors_reused += len(chunks) - len(new)
         return np.stack([known[c.embed_text] if c.embed_text in known else embedded[c.embed_text] for c in chunks])
 
-
     def _backfill_sentences(self, doc: Document, version_id: str, report: IngestReport) -> None:
         """An unchanged guideline indexed before sentence vectors were stored gets them now
         (chunking is deterministic: the same text gives the same chunk ids)."""
