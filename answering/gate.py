@@ -95,14 +95,15 @@ class RelevanceGate:
             if not self.quotable(prov.section):
                 continue
             for offset, text in self._sentences(hit.chunk_id, prov.text, prov.title):
-                if text.lower() not in seen:
-                    seen.add(text.lower())
+                if (key := text.lower()) not in seen:
+                    seen.add(key)
                     start = prov.char_start + offset
                     reading = expand(text, abbreviations.get(prov.guideline_id, {}))
                     found.append(Candidate(hit, start, start + len(text), text, reading))
         return found
 
     def _sentences(self, chunk_id: str, text: str, title: str) -> Sequence[tuple[int, str]]:
+        """As split at ingestion when stored (no sentence splitter per question), else split now."""
         spans = self.stored_spans(chunk_id) if self.stored_spans else None
         if spans is None:
             return quotable_sentences(text, title)
