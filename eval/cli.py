@@ -291,18 +291,19 @@ def bench_vectors(questions: Questions = None,
                   sizes: Annotated[str, typer.Option(help="Corpus sizes, comma-separated.")] = "100000,1000000",
                   limit: Annotated[int, typer.Option(help="Questions used as queries.")] = 200,
                   out: Out = None, as_json: AsJson = False) -> None:
-    """FAISS index types at 100k and 1M vectors grown from the real ones in CKG_HOME."""
+    """FAISS index types on the real chunk and sentence vectors in CKG_HOME, and at 100k and 1M grown from them."""
     from ckg.jsonl import read_jsonl
     from eval.bench import vectors as bench
 
     if questions is None:
         raise typer.BadParameter("give --questions (a JSONL file with a 'question' field)")
-    report = _report("bench/vectors", "Benchmark: the vector index at 100k and 1M vectors", bench)
+    report = _report("bench/vectors", "Benchmark: the vector index on real vectors, and at 100k and 1M", bench)
     with cli_system() as system:
         _, base = system.index.matrix()
+        sentences = system.index.sentences.distinct_vectors()
         texts = [str(row["question"]) for _, row in read_jsonl(questions)][:limit]
         queries = system.embedder.embed(texts)
-    report.metrics["result"] = result = bench.run(base, queries, [int(s) for s in sizes.split(",")])
+    report.metrics["result"] = result = bench.run(base, queries, [int(s) for s in sizes.split(",")], sentences)
     bench.add_to_report(report, result)
     _finish(report, out, as_json)
 

@@ -104,7 +104,11 @@ def _bench_embedding(report: Report, metrics: dict[str, Any]) -> None:
 
 
 def _bench_vectors(report: Report, metrics: dict[str, Any]) -> None:
-    for n, rows in metrics["result"]["sizes"].items():
+    r = metrics["result"]
+    if "real" in r:
+        report.text(f"{r['base_vectors'] + r['sentence_vectors']:,} real vectors (chunks and evidence sentences):")
+        report.table(r["real"], "index")
+    for n, rows in r["sizes"].items():
         report.text(f"{int(n):,} vectors:")
         report.table(rows, "index")
 

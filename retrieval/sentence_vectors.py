@@ -87,6 +87,13 @@ class SentenceVectors:
             return None
         return [(int(s), int(e)) for _, s, e in spans[order[first:last]] if s >= 0]
 
+    def distinct_vectors(self) -> np.ndarray:
+        """One vector per distinct sentence text (benchmarks measure index types on them)."""
+        with self._lock:
+            self._merge()
+        _, first = np.unique(self._keys, return_index=True)
+        return np.asarray(self._vectors[np.sort(first)], dtype=np.float32)
+
     def lookup(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of those texts that have one."""
         with self._lock:

@@ -79,6 +79,8 @@ def test_sentence_vectors_are_saved_with_their_chunks_and_leave_with_them(tmp_pa
     found = index.sentences.lookup(["Second sentence.", "Never stored.", "Third."])
     assert set(found) == {"Second sentence.", "Third."}
     assert np.array_equal(found["Third."], sentence_vectors[2])
+    index.add([IndexedChunk("v1#c2", "c")], chunk_vectors[:1], [ChunkSentences([], ["Third."], sentence_vectors[2:])])
+    assert len(index.sentences.distinct_vectors()) == 3  # "Third." stored with two chunks counts once
     index.remove(["v1#c0"])
     index.save()
     reopened = VectorIndex.open(tmp_path, "m", 8)
