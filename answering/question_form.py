@@ -43,11 +43,12 @@ _FOCUS_END = re.compile(
     r"|in|of|with|on|at|after|before|when|if|the|a|an)\b.*$",
     re.IGNORECASE,
 )
-_EXCLUDED = re.compile(r"\bwithout (?:an? |the |any )?([a-z]+)|\bnon-?([a-z]{4,})", re.IGNORECASE)
-_NON_PREFIXED = re.compile(r"\bnon-?([a-z]{4,})", re.IGNORECASE)
+_NON = r"\bnon-?([a-z]{4,})"  # "nonoperative", "non-pregnant"
+_NON_PREFIXED = re.compile(_NON, re.IGNORECASE)
+_EXCLUDED = re.compile(r"\bwithout (?:an? |the |any )?([a-z]+)|" + _NON, re.IGNORECASE)
 # In an evidence sentence, also the other ways of saying a thing is absent ("fails to improve").
-_ABSENT = re.compile(r"\b(?:without|no|not|fails? to|failed to|failure to)\s+(?:an? |the |any )?([a-z]+)"
-                     r"|\bnon-?([a-z]{4,})", re.IGNORECASE)
+_ABSENT = re.compile(r"\b(?:without|no|not|fails? to|failed to|failure to)\s+(?:an? |the |any )?([a-z]+)|" + _NON,
+                     re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,11 @@ class SentenceVectors:
         self._keys = np.zeros(0, dtype=np.uint64)
         self._owners = np.zeros(0, dtype=np.int64)
         self._spans = np.zeros((0, 3), dtype=np.int64)
-        self._by_key = np.zeros(0, dtype=np.int64)  # row order sorted by key, for lookups
-        self._by_owner = np.zeros(0, dtype=np.int64)  # span order sorted by chunk
+        # Sorted views, rebuilt when rows are added (not per question): keys and span owners in order.
+        self._by_key = np.zeros(0, dtype=np.int64)
+        self._sorted_keys = np.zeros(0, dtype=np.uint64)
+        self._by_owner = np.zeros(0, dtype=np.int64)
+        self._sorted_owners = np.zeros(0, dtype=np.int64)
         self._pending: list[tuple[int, ChunkSentences]] = []
         self._lock = threading.Lock()  # a server answers while an upload's ingest adds rows
 
@@ -80,8 +83,7 @@ class SentenceVectors:
         """The chunk's quotable sentences (start, end in its text); None when they were not stored."""
         with self._lock:
             self._merge()
-            spans, order = self._spans, self._by_owner
-        owners = spans[order, 0]
+            spans, order, owners = self._spans, self._by_owner, self._sorted_owners
         first, last = np.searchsorted(owners, owner, "left"), np.searchsorted(owners, owner, "right")
         if first == last:
             return None
@@ -98,11 +100,10 @@ class SentenceVectors:
         """The stored vectors of those texts that have one."""
         with self._lock:
             self._merge()
-            vectors, keys, order = self._vectors, self._keys, self._by_key
-        if not len(keys) or not texts:
+            vectors, sorted_keys, order = self._vectors, self._sorted_keys, self._by_key
+        if not len(sorted_keys) or not texts:
             return {}
         wanted = np.fromiter((text_key(t) for t in texts), dtype=np.uint64, count=len(texts))
-        sorted_keys = keys[order]
         at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
         found = sorted_keys[at] == wanted
         return {texts[i]: np.asarray(vectors[order[at[i]]]) for i in np.flatnonzero(found)}
@@ -135,4 +136,6 @@ class SentenceVectors:
 
     def _sort(self) -> None:
         self._by_key = np.argsort(self._keys, kind="stable")
+        self._sorted_keys = self._keys[self._by_key]
         self._by_owner = np.argsort(self._spans[:, 0], kind="stable")
+        self._sorted_owners = self._spans[self._by_owner, 0]
