@@ -157,12 +157,11 @@ def test_evidence_sentences_have_vectors_from_ingestion_and_answers_are_the_same
     """Answering splits nothing and embeds only the question (and the rare sentence read otherwise):
     the sentences and vectors stored at ingestion give the same candidates, scores and answer as
     splitting and embedding every retrieved chunk per question."""
-    stored = system.pipeline.gate.embedder
-    assert isinstance(stored, CachingEmbedder) and len(system.index.sentences) > 500
-    before = (stored.stored_hits, stored.misses)
-    answer = system.pipeline.ask(PAD_QUESTION)
-    found, missed = stored.stored_hits - before[0], stored.misses - before[1]
-    assert found > 10 * missed  # the question itself is always embedded
+    assert isinstance(system.pipeline.gate.embedder, CachingEmbedder) and len(system.index.sentences) > 500
+    # A fresh tier with no per-process cache: what the store does not hold is counted whatever ran before.
+    stored = CachingEmbedder(system.embedder, 0, system.index.sentences.lookup)
+    answer = replace(system.pipeline, gate=replace(system.pipeline.gate, embedder=stored)).ask(PAD_QUESTION)
+    assert stored.stored_hits > 3 * stored.misses  # the question, and sentences read with fewer abbreviations
     assert system.index.quotable_spans(answer.citations[0].chunk_id)  # split at ingestion, not per question
     plain = replace(system.pipeline, gate=replace(system.pipeline.gate, embedder=system.embedder, stored_spans=None))
     hits = plain.evidence(PAD_QUESTION)
