@@ -331,13 +331,16 @@ def bench_memory(guidelines: Annotated[Path, typer.Option(help="Guideline folder
 @bench_app.command("load")
 def bench_load(clients: Annotated[int, typer.Option(help="Concurrent clients, each with its own API key.")] = 50,
                seconds: Annotated[float, typer.Option(help="How long to keep the load on.")] = 60.0,
+               workers: Annotated[str, typer.Option(help="Worker counts to run the server with, one after "
+                                                    "another (comma-separated).")] = "1,2",
                out: Out = None, as_json: AsJson = False) -> None:
     """Concurrent clients against `ckg serve` on the corpus in CKG_HOME (e.g. after `ckg demo`)."""
     from eval.bench import load as bench
 
     questions = [q for q in DEMO_QUESTIONS.read_text().splitlines() if q.strip()]
     report = _report("bench/load", "Benchmark: the API under concurrent load", bench)
-    report.metrics["result"] = result = bench.run(get_settings(), questions, clients, seconds)
+    counts = [int(n) for n in workers.split(",")]
+    report.metrics["result"] = result = bench.run(get_settings(), questions, clients, seconds, counts)
     bench.add_to_report(report, result)
     _finish(report, out, as_json)
 

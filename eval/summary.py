@@ -116,20 +116,21 @@ def _bench_vectors(report: Report, metrics: dict[str, Any]) -> None:
 def _bench_memory(report: Report, metrics: dict[str, Any]) -> None:
     r = metrics["result"]
     report.table({"ckg serve": {"vectors": metrics["corpus"]["vectors"], "peak RSS MB": r["peak_rss_mb"],
-                                "startup s": r["startup_s"], "query p50 ms": r["query_latency"]["p50_ms"],
+                                "startup s": r["startup_s"], "first startup s": r.get("first_startup_s"),
+                                "query p50 ms": r["query_latency"]["p50_ms"],
                                 "query p95 ms": r["query_latency"]["p95_ms"]}}, "")
 
 
 def _bench_load(report: Report, metrics: dict[str, Any]) -> None:
     r = metrics["result"]
-    report.table({f"{r['clients']} clients": _load_row(r), "1 client (baseline)": _load_row(r["one_client"])}, "")
+    report.table({f"{r['clients']} clients, --workers {n}": _load_row(run) for n, run in r["by_workers"].items()}, "")
 
 
 def _load_row(run: dict[str, Any]) -> dict[str, Any]:
     question = run["latency"]["question"]
-    return {"requests/s": run["requests_per_s"], "errors": run["errors"], "answers/s": run["answers_per_s"],
-            "questions shed": run["questions_shed"], "question p50 ms": question["p50_ms"],
-            "question p95 ms": question["p95_ms"]}
+    return {"answers/s": run["answers_per_s"], "questions shed": run["questions_shed"], "errors": run["errors"],
+            "answered p95 ms": question["p95_ms"], "1 client alone p50 ms": run["one_client"]["latency"]["question"][
+                "p50_ms"], "peak RSS per worker MB": run["peak_rss_per_worker_mb"]}
 
 
 def _bench_answers(report: Report, metrics: dict[str, Any]) -> None:

@@ -3,7 +3,8 @@
 Layout under the index directory::
 
     CURRENT                 name of the live snapshot (replaced atomically)
-    snapshots/000007/       vectors.faiss, chunks.jsonl, manifest.json
+    snapshots/000007/       vectors.faiss, chunks.jsonl, manifest.json, the evidence sentences'
+                            vectors (sentence_vectors.py), lexical/ (BM25 over the same chunks)
 
 A save writes a whole new snapshot, fsyncs it, then swaps CURRENT; a crash at any point
 leaves the previous snapshot live. Exact inner-product search over L2-normalised vectors
@@ -26,9 +27,11 @@ import faiss
 import numpy as np
 
 from ckg.errors import VectorIndexError
+from retrieval.lexical import LexicalIndex
 from retrieval.sentence_vectors import ChunkSentences, SentenceVectors
 
 FORMAT = 1
+LEXICAL = "lexical"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class VectorIndex:
         self._next_id = 0
         self.snapshot: str | None = None
         self.sentences = SentenceVectors(dimension)
+        self._lexical: LexicalIndex | None = None  # built when first asked for after a change
 
     # -- persistence -----------------------------------------------------------------------
     @classmethod
@@ -78,6 +82,8 @@ class VectorIndex:
         index.sentences = SentenceVectors.load(snapshot, dimension)
         if index._faiss.ntotal != manifest["count"] or len(index._by_int) != manifest["count"]:
             raise VectorIndexError(f"vector index {snapshot} holds a different count than its manifest says")
+        if (snapshot / LEXICAL).is_dir():  # snapshots written before BM25 was saved build it when asked
+            index._lexical = LexicalIndex.load(snapshot / LEXICAL, [e.chunk_id for e in index.entries()])
         return index
 
     @staticmethod
@@ -103,6 +109,10 @@ class VectorIndex:
                 row = {"id": int_id, "chunk_id": chunk.chunk_id, "lexical_text": chunk.lexical_text}
                 fh.write(json.dumps(row) + "\n")
         files = ["vectors.faiss", "chunks.jsonl", *self.sentences.save(staging, self._by_int.keys())]
+        lexical = self.lexical()
+        if not lexical.empty:
+            (staging / LEXICAL).mkdir()
+            files += [f"{LEXICAL}/{file}" for file in lexical.save(staging / LEXICAL)]
         manifest = {
             "format": FORMAT,
             "model": self.model,
@@ -113,8 +123,10 @@ class VectorIndex:
             "sha256": {n: _sha256_file(staging / n) for n in files},
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        for child in staging.iterdir():
-            _fsync_file(child)
+        for written in [*files, "manifest.json"]:
+            _fsync_file(staging / written)
+        if not lexical.empty:
+            _fsync_dir(staging / LEXICAL)
         os.replace(staging, snapshots / name)
         _fsync_dir(snapshots)
         pointer_tmp = self.directory / "CURRENT.tmp"
@@ -136,6 +148,13 @@ class VectorIndex:
 
     def entries(self) -> list[IndexedChunk]:
         return list(self._by_int.values())
+
+    def lexical(self) -> LexicalIndex:
+        """BM25 over exactly the chunks this index holds, in the same order."""
+        if self._lexical is None:
+            entries = self.entries()
+            self._lexical = LexicalIndex([e.chunk_id for e in entries], [e.lexical_text for e in entries])
+        return self._lexical
 
     def matrix(self) -> tuple[list[str], np.ndarray]:
         """Every chunk id with its stored vector, in one matrix (benchmarks compare backends on it)."""
@@ -169,6 +188,7 @@ class VectorIndex:
         for int_id, chunk_sentences in zip(ids.tolist(), sentences, strict=False):
             self.sentences.add(int_id, chunk_sentences)
         self._next_id += len(chunks)
+        self._lexical = None
 
     def remove(self, chunk_ids: Sequence[str]) -> int:
         ints = [self._int_of.pop(c) for c in chunk_ids if c in self._int_of]
@@ -176,6 +196,7 @@ class VectorIndex:
             del self._by_int[int_id]
         if ints:
             self._faiss.remove_ids(np.asarray(ints, dtype=np.int64))  # type: ignore[arg-type]  # stubs lag the API
+            self._lexical = None
         return len(ints)
 
     def remove_version(self, version_id: str) -> int:

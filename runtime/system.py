@@ -38,7 +38,6 @@ from ingest.records import phi
 from ingest.records.pipeline import RecordIngestor, pseudonym_secret
 from retrieval.as_of import retriever_as_of
 from retrieval.embeddings import Embedder, get_embedder
-from retrieval.lexical import LexicalIndex
 from retrieval.retriever import HybridRetriever
 from retrieval.sentence_cache import CachingEmbedder
 from retrieval.vector_index import VectorIndex
@@ -92,7 +91,7 @@ def build_verifier(settings: Settings, embedder: Embedder) -> Verifier:
 def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, index: VectorIndex) -> QueryPipeline:
     r = settings.retrieval
     nlp = get_nlp()
-    retriever = HybridRetriever(graph, embedder, index, lexical_index(index), r.candidates, r.rrf_k,
+    retriever = HybridRetriever(graph, embedder, index, index.lexical(), r.candidates, r.rrf_k,
                                 r.channel_weights, nlp)
     # Evidence sentences have vectors from ingestion; the few that do not are embedded once per process.
     sentences = CachingEmbedder(embedder, r.sentence_cache, index.sentences.lookup)
@@ -116,12 +115,6 @@ def abstention_model(settings: Settings, embedder: Embedder) -> AbstentionModel 
     except ConfigurationError as exc:
         log.warning("abstention by similarity threshold: %s", exc)
         return None
-
-
-def lexical_index(index: VectorIndex) -> LexicalIndex:
-    """BM25 over exactly the chunks the vector index holds."""
-    entries = index.entries()
-    return LexicalIndex([e.chunk_id for e in entries], [e.lexical_text for e in entries])
 
 
 def records_ingestor(settings: Settings, graph: GraphStore) -> RecordIngestor:
@@ -201,7 +194,7 @@ class System:
             log.info("index reconciliation skipped: another process is writing")
             return
         if changed["re_embedded"] or changed["dropped"]:
-            self.pipeline.retriever.refresh(lexical_index(self.index))
+            self.pipeline.retriever.refresh(self.index.lexical())
 
     @cached_property
     def records(self) -> RecordIngestor:
@@ -233,7 +226,7 @@ class System:
                                 self.settings.sentence_sections())
             report = ingestor.ingest(documents, total=len(documents), progress=progress)
         if report.added or report.updated:
-            self.retriever.refresh(lexical_index(self.index))
+            self.retriever.refresh(self.index.lexical())
         return report
 
     def retire(self, guideline_id: str, kind: str, actor: str, reason: str | None = None,
@@ -247,7 +240,7 @@ class System:
             version = self.graph.retire(retirement)
             if version and self.index.remove_version(version):
                 self.index.save()
-        self.retriever.refresh(lexical_index(self.index))
+        self.retriever.refresh(self.index.lexical())
         return retirement
 
     def _check_retirable(self, guideline_id: str, by: str | None) -> None:
@@ -300,7 +293,7 @@ class System:
             except (VectorIndexError, OSError, RuntimeError) as exc:  # replaced again while being read
                 log.warning("new index snapshot not read yet, answering from the previous one: %s", exc)
                 return False
-            retriever = replace(self.retriever, index=index, lexical=lexical_index(index))
+            retriever = replace(self.retriever, index=index, lexical=index.lexical())
             self.index = index
             self.pipeline.gate.stored_spans = index.quotable_spans
             if isinstance(self.pipeline.gate.embedder, CachingEmbedder):

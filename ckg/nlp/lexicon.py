@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import simple_icd_10_cm as icd
+from types import ModuleType
 
 from ckg.nlp.concepts import Concept
 from ckg.nlp.synonyms import ABBREVIATIONS, AMBIGUOUS, CONDITION_SYNONYMS
@@ -40,7 +39,15 @@ def concept_id(code: str) -> str:
     return f"icd10cm:{code}"
 
 
+def _icd() -> ModuleType:
+    """ICD-10-CM, imported only when the lexicon is built (~3 s and 170 MB; see ckg.nlp.vocabulary)."""
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
 def icd_concept(code: str) -> Concept:
+    icd = _icd()
     parent = icd.get_parent(code)
     # A block holding a single category shares its name ("J95"): that is no parent of its own.
     parents = (concept_id(parent),) if parent and parent != code and not icd.is_chapter(parent) else ()
@@ -49,6 +56,7 @@ def icd_concept(code: str) -> Concept:
 
 @built_once
 def build_lexicon() -> Lexicon:
+    icd = _icd()
     phrases: dict[str, set[str]] = {}
     for code in icd.get_all_codes(with_dots=True):
         if icd.is_chapter(code):
@@ -72,6 +80,7 @@ def build_lexicon() -> Lexicon:
 
 def _most_general(codes: set[str]) -> str | None:
     """The one code highest in the hierarchy; None when two tie (the phrase is ambiguous)."""
+    icd = _icd()
     by_depth = sorted(codes, key=lambda c: len(icd.get_ancestors(c)))
     if len(by_depth) > 1 and len(icd.get_ancestors(by_depth[0])) == len(icd.get_ancestors(by_depth[1])):
         return None
@@ -80,6 +89,7 @@ def _most_general(codes: set[str]) -> str | None:
 
 def _add_ancestors(concepts: dict[str, Concept]) -> None:
     """IS_A needs both ends: add every ancestor below the chapter level."""
+    icd = _icd()
     for concept in list(concepts.values()):
         for ancestor in icd.get_ancestors(concept.code):
             if not icd.is_chapter(ancestor):

@@ -1,9 +1,9 @@
 """The clinical NLP pipeline: medspaCy target matching and ConText assertions, plus drug names.
 
 Blank English tokenizer and sentencizer, a medspaCy TargetMatcher built from the condition
-lexicon and HPO phenotypes, a drug matcher (``drug-named-entity-recognition``: generic and brand names to
-DrugBank), then ConText. Nothing is downloaded; building the pipeline takes a few seconds,
-so it is built once per process (``get_nlp``).
+lexicon and HPO phenotypes, a drug matcher (generic and brand names to DrugBank,
+``ckg.nlp.drugs``), then ConText. Nothing is downloaded; building the pipeline takes a few
+seconds, so it is built once per process (``get_nlp``).
 """
 
 from __future__ import annotations
@@ -11,20 +11,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from ckg.nlp.concepts import Assertion, Concept, Mention
-from ckg.nlp.lexicon import Lexicon, build_lexicon
-from ckg.nlp.phenotypes import PhenotypeLexicon, build_phenotypes
+from ckg.nlp.drugs import Drug, get_drugs
+from ckg.nlp.lexicon import Lexicon
+from ckg.nlp.phenotypes import PhenotypeLexicon
+from ckg.nlp.vocabulary import load_vocabulary
 from ckg.once import built_once
 
 log = logging.getLogger(__name__)
 DRUG_SYSTEM = "DrugBank"
-MAX_SYNONYMS = 12
 
 
 class ClinicalNLP:
@@ -103,30 +103,22 @@ class DrugMatcher:
         self.registry: dict[str, Concept] = {}
 
     def __call__(self, doc: Doc) -> Doc:
-        from drug_named_entity_recognition import find_drugs
-
         spans = list(doc.ents)
-        for drug, start, end in find_drugs([t.text for t in doc], is_ignore_case=True):
+        for drug, start, end in get_drugs().find([t.text for t in doc]):
             concept = self._concept(drug)
-            if concept is not None:
-                spans.append(Span(doc, start, end, label="DRUG", span_id=concept.concept_id))
+            spans.append(Span(doc, start, end, label="DRUG", span_id=concept.concept_id))
         doc.ents = filter_spans(spans)
         return doc
 
-    def _concept(self, drug: dict[str, Any]) -> Concept | None:
-        code = drug.get("drugbank_id")
-        if not code:
-            return None
-        cid = f"drugbank:{code}"
-        if cid not in self.registry:
-            synonyms = tuple(sorted(set(drug.get("synonyms") or []))[:MAX_SYNONYMS])
-            # setdefault: under concurrent requests, the first concept stored is the one every thread sees
-            self.registry.setdefault(cid, Concept(cid, drug["name"], DRUG_SYSTEM, code, "drug", synonyms))
-        return self.registry[cid]
+    def _concept(self, drug: Drug) -> Concept:
+        cid = f"drugbank:{drug.drugbank_id}"
+        # setdefault: under concurrent requests, the first concept stored is the one every thread sees
+        return self.registry.setdefault(cid, Concept(cid, drug.name, DRUG_SYSTEM, drug.drugbank_id, "drug",
+                                                     drug.synonyms))
 
 
 @built_once
 def get_nlp() -> ClinicalNLP:
     log.info("building clinical NLP pipeline")
-    lexicon = build_lexicon()
-    return ClinicalNLP(lexicon, build_phenotypes(set(lexicon.phrases) | {a.lower() for a in lexicon.abbreviations}))
+    vocabulary = load_vocabulary()
+    return ClinicalNLP(vocabulary.lexicon, vocabulary.phenotypes)

@@ -14,27 +14,41 @@ import asyncio
 import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 from ckg.settings import Settings
-from eval.bench.served import api_keys, served
+from eval.bench.served import api_keys, memory_mb, served, workers_of
 from eval.metrics import percentiles
 from eval.report import Report
 
 MIX = [("question", 0.7, 200), ("history", 0.1, 200), ("invalid", 0.1, 422), ("unauthenticated", 0.1, 401)]
 
 
-def run(settings: Settings, questions: list[str], clients: int = 50, seconds: float = 60.0) -> dict[str, Any]:
-    """One client alone first (the baseline, same server), then all of them."""
+def run(settings: Settings, questions: list[str], clients: int = 50, seconds: float = 60.0,
+        workers: Sequence[int] = (1,)) -> dict[str, Any]:
+    """Per worker count: one client alone first (the baseline, same server), then all of them."""
     keys = api_keys(settings, clients)
-    with served(settings.home) as (base, _, startup_s):
+    return {"clients": clients, "seconds": seconds, "answer_concurrency": settings.api.answer_concurrency,
+            "max_queue_s": settings.api.max_queue_s,
+            "by_workers": {str(n): _served_load(settings, keys, questions, seconds, n) for n in workers}}
+
+
+def _served_load(settings: Settings, keys: list[str], questions: list[str], seconds: float,
+                 workers: int) -> dict[str, Any]:
+    with served(settings.home, workers=workers) as (base, server, startup_s):
+        answering = workers_of(server)
+        while len(answering) < workers:  # the others are still being started
+            time.sleep(1)
+            answering = workers_of(server)
         alone = asyncio.run(_load(base, keys[:1], questions, max(10.0, seconds / 6)))
         loaded = asyncio.run(_load(base, keys, questions, seconds))
-    return {"clients": clients, "seconds": seconds, "startup_s": round(startup_s, 1),
-            "answer_concurrency": settings.api.answer_concurrency, "max_queue_s": settings.api.max_queue_s,
-            **loaded, "one_client": alone}
+        memory = [memory_mb(pid) for pid in answering]
+    return {"workers": workers, "startup_s": round(startup_s, 1), **loaded, "one_client": alone,
+            "peak_rss_per_worker_mb": max(m["VmHWM"] for m in memory),
+            "pss_all_workers_mb": round(sum(m["Pss"] for m in memory), 1)}
 
 
 async def _load(base: str, keys: list[str], questions: list[str], seconds: float) -> dict[str, Any]:
@@ -97,18 +111,27 @@ async def _send(http: httpx.AsyncClient, kind: str, key: str, question: str) -> 
 
 
 def add_to_report(report: Report, result: dict[str, Any]) -> None:
-    report.text(f"{result['clients']} clients for {result['seconds']:.0f} s: **{result['requests']} requests, "
-                f"{result['requests_per_s']} requests/s, {result['errors']} errors; {result['answers_per_s']} "
-                f"answers/s, {result['questions_shed']:.1%} of questions shed** (503 at once). All requests p50 "
-                f"{result['all_latency']['p50_ms']} ms, p95 {result['all_latency']['p95_ms']} ms (latency of "
-                "503s included).")
-    alone = result["one_client"]
-    report.text(f"Baseline, one client alone on the same server just before: {alone['requests_per_s']} requests/s, "
-                f"questions p50 {alone['latency']['question']['p50_ms']} ms. Under load the server answers "
-                f"{result['answer_concurrency']} questions at a time per worker, queues those it expects to start "
-                f"within {result['max_queue_s']} s and sheds the rest: throughput, not concurrency, is the limit on "
-                "this machine.")
-    report.table(result["latency"], "latency by kind")
-    report.table({"responses": result["statuses"]}, "")
-    if result["error_kinds"]:
-        report.table({"errors": result["error_kinds"]}, "")
+    report.text(f"{result['clients']} clients for {result['seconds']:.0f} s against `ckg serve --workers N`. Each "
+                f"worker answers {result['answer_concurrency']} questions at a time, queues those it expects to "
+                f"start within {result['max_queue_s']} s and sheds the rest (503 with Retry-After, at once): "
+                "throughput, not concurrency, is the limit on this machine. Questions' latency is that of the "
+                "answered; peak memory is the highest resident set of one worker, Pss the workers' memory with "
+                "shared pages (libraries, the memory-mapped index) counted once.")
+    report.table({f"--workers {n}": _headline(run) for n, run in result["by_workers"].items()}, "")
+    for n, run in result["by_workers"].items():
+        report.text(f"**--workers {n}**: {run['requests']} requests, {run['requests_per_s']} requests/s, "
+                    f"{run['errors']} errors. Baseline, one client alone on the same server just before: "
+                    f"{run['one_client']['requests_per_s']} requests/s, questions p50 "
+                    f"{run['one_client']['latency']['question']['p50_ms']} ms.")
+        report.table(run["latency"], "latency by kind")
+        report.table({"responses": run["statuses"]}, "")
+        if run["error_kinds"]:
+            report.table({"errors": run["error_kinds"]}, "")
+
+
+def _headline(run: dict[str, Any]) -> dict[str, Any]:
+    return {"answers_per_s": run["answers_per_s"], "answered_p95_ms": run["latency"]["question"]["p95_ms"],
+            "questions_shed": run["questions_shed"], "errors": run["errors"],
+            "one_client_p50_ms": run["one_client"]["latency"]["question"]["p50_ms"],
+            "peak_rss_per_worker_mb": run["peak_rss_per_worker_mb"], "pss_all_workers_mb": run["pss_all_workers_mb"],
+            "startup_s": run["startup_s"]}

@@ -32,12 +32,12 @@ def api_keys(settings: Settings, count: int, role: Role = Role.clinician) -> lis
 
 
 @contextmanager
-def served(home: Path, timeout_s: float = 300.0, env: dict[str, str] | None = None
+def served(home: Path, timeout_s: float = 300.0, env: dict[str, str] | None = None, workers: int = 1
            ) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
     """(base URL, server process, seconds until healthy); the server is stopped on exit."""
     port = _free_port()
-    server = subprocess.Popen([CKG, "serve", "--port", str(port)], env={**os.environ, "CKG_HOME": str(home),
-                                                                        **(env or {})},
+    server = subprocess.Popen([CKG, "serve", "--port", str(port), "--workers", str(workers)],
+                              env={**os.environ, "CKG_HOME": str(home), **(env or {})},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -51,6 +51,32 @@ def served(home: Path, timeout_s: float = 300.0, env: dict[str, str] | None = No
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(30)
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """A process's resident set now (VmRSS), its peak (VmHWM) and its proportional share (Pss: pages
+    shared with other processes, such as a memory-mapped index, counted once across them), in MB."""
+    fields = {}
+    for status in (f"/proc/{pid}/status", f"/proc/{pid}/smaps_rollup"):
+        for line in Path(status).read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in {"VmRSS", "VmHWM", "Pss"}:
+                fields[key] = round(int(value.split()[0]) / 1024, 1)  # kB
+    return fields
+
+
+def workers_of(server: subprocess.Popen[bytes]) -> list[int]:
+    """The processes answering: with ``--workers N`` uvicorn's children, else the server itself."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    answering = [int(pid) for pid in children if "multiprocessing.spawn" in _command_line(int(pid))]
+    return answering or [server.pid]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
 
 
 def _wait_healthy(base: str, server: subprocess.Popen[bytes], timeout_s: float) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import simple_icd_10_cm as icd
 
+from ckg.nlp.drugs import get_drugs
 from ckg.nlp.lexicon import build_lexicon
 from ckg.nlp.pipeline import ClinicalNLP, get_nlp
 from ckg.nlp.synonyms import ABBREVIATIONS, CONDITION_SYNONYMS
+from ckg.nlp.vocabulary import load_vocabulary
+from tests.conftest import DEV
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +100,38 @@ def test_icd_hierarchy_gives_is_a_parents() -> None:
 def test_every_hand_kept_synonym_names_a_real_icd10cm_code() -> None:
     for code in {*CONDITION_SYNONYMS.values(), *ABBREVIATIONS.values()}:
         assert icd.is_valid_item(code), code
+
+
+def test_drug_dictionary_finds_what_the_drug_library_finds_in_real_guidelines() -> None:
+    """Same drugs, same token ranges as ``find_drugs`` on the text of real guidelines (the library
+    is imported here only to compare; the pipeline reads its dictionary without it)."""
+    import spacy
+    from drug_named_entity_recognition import find_drugs
+
+    tokenizer = spacy.blank("en")
+    compared = 0
+    for page in sorted(DEV.glob("ngc-1*.html"))[:12]:
+        tokens = [t.text for t in tokenizer.make_doc(page.read_text(encoding="utf-8", errors="replace"))]
+        theirs = [(d["drugbank_id"], a, b) for d, a, b in find_drugs(tokens, is_ignore_case=True) if d.get("drugbank_id")]
+        ours = [(d.drugbank_id, a, b) for d, a, b in get_drugs().find(tokens)]
+        assert ours == theirs, page.name
+        compared += len(ours)
+    assert compared > 100
+
+
+def test_vocabularies_are_kept_in_the_cache_and_read_back_whole(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    built = load_vocabulary(tmp_path)  # nothing cached: built from ICD-10-CM and HPO, then kept
+    (kept,) = tmp_path.glob("vocabulary-*.json")
+    read = load_vocabulary(tmp_path)
+    assert read == built and read.lexicon.phrases == build_lexicon().phrases
+    parents = {c.concept_id: c.parents for c in built.lexicon.concepts.values()}
+    assert {c.concept_id: c.parents for c in read.lexicon.concepts.values()} == parents  # not compared by ==
+    kept.write_text(kept.read_text()[:1000])  # a damaged file is rebuilt, with a warning
+    assert load_vocabulary(tmp_path) == built
+    assert "unreadable" in caplog.text and kept.stat().st_size > 1_000_000
+
+
+def test_a_cache_directory_that_cannot_be_written_costs_only_the_rebuild(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    assert load_vocabulary(blocked).lexicon.phrases == build_lexicon().phrases

@@ -105,3 +105,27 @@ def test_a_snapshot_without_sentence_vectors_opens_with_none(tmp_path: Path) -> 
     manifest.write_text(json.dumps(data))
     reopened = VectorIndex.open(tmp_path, "m", 8)
     assert len(reopened.sentences) == 0 and reopened.sentences.lookup(["a"]) == {}
+
+
+def test_bm25_is_saved_with_the_snapshot_and_follows_changes(tmp_path: Path) -> None:
+    texts = ["aspirin after ischaemic stroke", "statins for adults with diabetes", "blood pressure targets"]
+    index = VectorIndex(tmp_path, "m", 8)
+    index.add([IndexedChunk(f"c{i}", t) for i, t in enumerate(texts)], unit_vectors(3))
+    built = index.lexical().search("aspirin stroke", 3)
+    index.save()
+    assert (tmp_path / "snapshots" / str(index.snapshot) / "lexical").is_dir()
+    reopened = VectorIndex.open(tmp_path, "m", 8)
+    assert reopened.lexical().search("aspirin stroke", 3) == built and built[0][0] == "c0"
+    # The saved BM25 is covered by the checksums like every other file of the snapshot.
+    manifest = json.loads((tmp_path / "snapshots" / str(index.snapshot) / "manifest.json").read_text())
+    assert any(name.startswith("lexical/") for name in manifest["sha256"])
+    reopened.remove(["c0"])
+    assert reopened.lexical().search("aspirin stroke", 3) == []
+
+
+def test_chunks_of_stop_words_alone_are_searched_as_none(tmp_path: Path) -> None:
+    index = VectorIndex(tmp_path, "m", 8)
+    index.add([IndexedChunk("a", "the of and")], unit_vectors(1))
+    assert index.lexical().empty and index.lexical().search("the", 3) == []
+    index.save()
+    assert VectorIndex.open(tmp_path, "m", 8).lexical().empty
