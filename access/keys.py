@@ -4,6 +4,10 @@ A key reads ``ckg_<key id>_<secret>``. The key id finds the stored hash in one l
 request costs one argon2 verification at most, never one per stored key. That verification is
 remembered per process (by a SHA-256 of the presented key), but the revocation flag is read from
 the graph on every request: a revoked key stops working at once, in every worker.
+
+An argon2 verification holds 64 MB while it runs (its memory cost). Fifty clients whose first
+requests arrive together would hold 3 GB at once in the API's thread pool, so verifications run
+a few at a time; the others wait their turn (milliseconds each).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
@@ -23,6 +28,7 @@ from graph.store import ApiKeyRow, GraphStore
 PREFIX = "ckg_"
 KEY_PATTERN = re.compile(r"^ckg_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 NAME_PATTERN = re.compile(r"^[\w .@/-]{1,64}$")
+VERIFICATIONS_AT_ONCE = 2
 
 
 def now() -> str:
@@ -40,6 +46,7 @@ class ApiKeys:
         self.graph = graph
         self.hasher = hasher or PasswordHasher()
         self._verified: dict[str, str] = {}  # key id -> SHA-256 of the key that passed argon2
+        self._verifying = threading.BoundedSemaphore(VERIFICATIONS_AT_ONCE)
 
     def create(self, name: str, role: Role) -> tuple[str, ApiKeyRow]:
         """A new key and its stored row. The key itself exists only in the return value."""
@@ -67,7 +74,8 @@ class ApiKeys:
         digest = hashlib.sha256(presented.encode()).hexdigest()
         if self._verified.get(row.key_id) != digest:
             try:
-                self.hasher.verify(row.hash, presented)
+                with self._verifying:
+                    self.hasher.verify(row.hash, presented)
             except (VerificationError, InvalidHashError):
                 return None
             self._verified[row.key_id] = digest
