@@ -48,6 +48,9 @@ class RetrievalSettings(BaseModel):
     top_k: int = 6
     candidates: int = 50
     rrf_k: int = 60
+    exact_search_up_to: int = Field(100_000, ge=0, description="chunk vectors searched exactly up to this many; "
+                                    "above, an HNSW graph (recall@10 0.99 on real vectors; see "
+                                    "retrieval/vector_structure.py). Takes effect at the next save of the index")
     # RRF weight per channel. The graph channel ranks coarsely (many chunks share a concept, every
     # chunk of an abstract shares its MeSH headings), and on PubMedQA dev it costs rank-1 recall
     # at any weight (0.976 -> 0.962 at 0.1, 0.948 at 0.3, 0.888 at 1.0; recall@5 unchanged);

@@ -297,7 +297,7 @@ def bench_vectors(questions: Questions = None,
 
     if questions is None:
         raise typer.BadParameter("give --questions (a JSONL file with a 'question' field)")
-    report = _report("bench/vectors", "Benchmark: the vector index on real vectors, and at 100k and 1M", bench)
+    report = _report("bench/vectors", "Benchmark: the vector index on real vectors, and grown to larger sizes", bench)
     with cli_system() as system:
         _, base = system.index.matrix()
         sentences = system.index.sentences.distinct_vectors()

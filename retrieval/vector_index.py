@@ -7,9 +7,9 @@ Layout under the index directory::
                             vectors (sentence_vectors.py), lexical/ (BM25 over the same chunks)
 
 A save writes a whole new snapshot, fsyncs it, then swaps CURRENT; a crash at any point
-leaves the previous snapshot live. Exact inner-product search over L2-normalised vectors
-(cosine) is used: at the corpus sizes of one hospital (~10^4-10^5 chunks) it answers in
-milliseconds and needs no training.
+leaves the previous snapshot live. Inner-product search over L2-normalised vectors (cosine):
+exact up to ``exact_up_to`` vectors, HNSW above (``vector_structure.py``); the manifest records
+which, and a save rebuilds the structure when the size crosses the boundary.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ import numpy as np
 from ckg.errors import VectorIndexError
 from retrieval.lexical import LexicalIndex
 from retrieval.sentence_vectors import ChunkSentences, SentenceVectors
+from retrieval.vector_structure import EXACT_UP_TO, FLAT, SearchParameters, empty_index, needs_rebuild, structure_for
 
 FORMAT = 1
 LEXICAL = "lexical"
+REMOVED = "removed.npy"  # vectors still in an HNSW graph whose chunks are gone
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,15 @@ class IndexedChunk:
 
 
 class VectorIndex:
-    def __init__(self, directory: Path, model: str, dimension: int) -> None:
+    def __init__(self, directory: Path, model: str, dimension: int, exact_up_to: int = EXACT_UP_TO) -> None:
         self.directory = directory
         self.model = model
         self.dimension = dimension
-        self._faiss: faiss.Index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.exact_up_to = exact_up_to
+        self.structure = FLAT
+        self._faiss: faiss.Index = empty_index(FLAT, dimension)
+        self._removed: set[int] = set()
+        self._search = SearchParameters(FLAT, ())
         self._by_int: dict[int, IndexedChunk] = {}
         self._int_of: dict[str, int] = {}
         self._next_id = 0
@@ -55,8 +61,8 @@ class VectorIndex:
 
     # -- persistence -----------------------------------------------------------------------
     @classmethod
-    def open(cls, directory: Path, model: str, dimension: int) -> VectorIndex:
-        index = cls(directory, model, dimension)
+    def open(cls, directory: Path, model: str, dimension: int, exact_up_to: int = EXACT_UP_TO) -> VectorIndex:
+        index = cls(directory, model, dimension, exact_up_to)
         pointer = directory / "CURRENT"
         if not pointer.exists():
             return index
@@ -78,9 +84,13 @@ class VectorIndex:
                 index._by_int[row["id"]] = IndexedChunk(row["chunk_id"], row["lexical_text"])
                 index._int_of[row["chunk_id"]] = row["id"]
         index._next_id = manifest["next_id"]
+        index.structure = manifest.get("structure", FLAT)
+        if (snapshot / REMOVED).exists():
+            index._removed = set(np.load(snapshot / REMOVED).tolist())
+        index._search = SearchParameters(index.structure, index._removed)
         index.snapshot = snapshot.name
         index.sentences = SentenceVectors.load(snapshot, dimension)
-        if index._faiss.ntotal != manifest["count"] or len(index._by_int) != manifest["count"]:
+        if index._faiss.ntotal - len(index._removed) != manifest["count"] or len(index._by_int) != manifest["count"]:
             raise VectorIndexError(f"vector index {snapshot} holds a different count than its manifest says")
         if (snapshot / LEXICAL).is_dir():  # snapshots written before BM25 was saved build it when asked
             index._lexical = LexicalIndex.load(snapshot / LEXICAL, [e.chunk_id for e in index.entries()])
@@ -103,12 +113,17 @@ class VectorIndex:
         staging = snapshots / f"{name}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
+        if needs_rebuild(self.structure, self.count, int(self._faiss.ntotal), self.exact_up_to):
+            self._rebuild()
         faiss.write_index(self._faiss, str(staging / "vectors.faiss"))
         with open(staging / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for int_id, chunk in self._by_int.items():
                 row = {"id": int_id, "chunk_id": chunk.chunk_id, "lexical_text": chunk.lexical_text}
                 fh.write(json.dumps(row) + "\n")
         files = ["vectors.faiss", "chunks.jsonl", *self.sentences.save(staging, self._by_int.keys())]
+        if self._removed:
+            np.save(staging / REMOVED, np.fromiter(sorted(self._removed), dtype=np.int64, count=len(self._removed)))
+            files.append(REMOVED)
         lexical = self.lexical()
         if not lexical.empty:
             (staging / LEXICAL).mkdir()
@@ -118,6 +133,7 @@ class VectorIndex:
             "model": self.model,
             "dimension": self.dimension,
             "count": self.count,
+            "structure": self.structure,
             "next_id": self._next_id,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "sha256": {n: _sha256_file(staging / n) for n in files},
@@ -138,10 +154,20 @@ class VectorIndex:
         if previous:
             shutil.rmtree(snapshots / previous, ignore_errors=True)
 
+    def _rebuild(self) -> None:
+        """The structure this size calls for, holding only the vectors of chunks still indexed."""
+        structure = structure_for(self.count, self.exact_up_to)
+        ints, vectors = self._live_vectors()
+        index = empty_index(structure, self.dimension)
+        if len(ints):
+            index.add_with_ids(vectors, ints)
+        self._faiss, self.structure, self._removed = index, structure, set()
+        self._search = SearchParameters(structure, ())
+
     # -- content ---------------------------------------------------------------------------
     @property
     def count(self) -> int:
-        return int(self._faiss.ntotal)
+        return len(self._by_int)
 
     def chunk_ids(self) -> set[str]:
         return set(self._int_of)
@@ -158,9 +184,13 @@ class VectorIndex:
 
     def matrix(self) -> tuple[list[str], np.ndarray]:
         """Every chunk id with its stored vector, in one matrix (benchmarks compare backends on it)."""
+        ints, vectors = self._live_vectors()
+        return [self._by_int[int(i)].chunk_id for i in ints], vectors
+
+    def _live_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         ints = np.fromiter(self._by_int, dtype=np.int64, count=len(self._by_int))
         vectors = self._faiss.reconstruct_batch(ints) if len(ints) else np.zeros((0, self.dimension), np.float32)
-        return [self._by_int[int(i)].chunk_id for i in ints], np.asarray(vectors, dtype=np.float32)
+        return ints, np.asarray(vectors, dtype=np.float32)
 
     def vectors_by_text(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these chunks, keyed by the text they were embedded from: what a
@@ -194,8 +224,12 @@ class VectorIndex:
         ints = [self._int_of.pop(c) for c in chunk_ids if c in self._int_of]
         for int_id in ints:
             del self._by_int[int_id]
-        if ints:
+        if ints and self.structure == FLAT:
             self._faiss.remove_ids(np.asarray(ints, dtype=np.int64))  # type: ignore[arg-type]  # stubs lag the API
+        elif ints:  # HNSW cannot delete: searched around until the next rebuild
+            self._removed.update(ints)
+            self._search = SearchParameters(self.structure, self._removed)
+        if ints:
             self._lexical = None
         return len(ints)
 
@@ -220,7 +254,8 @@ class VectorIndex:
     def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
         if self.count == 0:
             return []
-        scores, ids = self._faiss.search(query.reshape(1, -1).astype(np.float32), min(k, self.count))
+        scores, ids = self._faiss.search(query.reshape(1, -1).astype(np.float32), min(k, self.count),
+                                         params=self._search.faiss)
         return [(self._by_int[int(i)].chunk_id, float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 
 

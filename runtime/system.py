@@ -163,7 +163,8 @@ class System:
         graph = open_graph(settings)
         try:
             embedder = get_embedder(settings.embedding)
-            index = VectorIndex.open(settings.index_dir, embedder.name, embedder.dimension)
+            index = VectorIndex.open(settings.index_dir, embedder.name, embedder.dimension,
+                                     settings.retrieval.exact_search_up_to)
             system = cls(settings, graph, embedder, index, build_pipeline(settings, graph, embedder, index))
             system.reconcile()
         except BaseException:
@@ -289,7 +290,8 @@ class System:
             if latest is None or latest == self.index.snapshot:
                 return False
             try:
-                index = VectorIndex.open(self.settings.index_dir, self.embedder.name, self.embedder.dimension)
+                index = VectorIndex.open(self.settings.index_dir, self.embedder.name, self.embedder.dimension,
+                                         self.settings.retrieval.exact_search_up_to)
             except (VectorIndexError, OSError, RuntimeError) as exc:  # replaced again while being read
                 log.warning("new index snapshot not read yet, answering from the previous one: %s", exc)
                 return False

@@ -186,6 +186,24 @@ def test_an_index_without_sentence_vectors_gets_them_when_its_guidelines_are_ing
         system.index.sentences = kept
 
 
+def test_past_its_exact_size_the_index_searches_an_hnsw_graph_and_answers_as_before(
+        system: System, tmp_path: Path) -> None:
+    """The real index on disk, re-saved as if it had outgrown exact search: the manifest records
+    HNSW, dense search finds the exact top 10, and the answer is the one exact search gives."""
+    shutil.copytree(system.settings.index_dir, tmp_path / "index")
+    grown = VectorIndex.open(tmp_path / "index", system.index.model, system.index.dimension, exact_up_to=10)
+    assert grown.structure == "flat"
+    grown.save()
+    hnsw = VectorIndex.open(tmp_path / "index", system.index.model, system.index.dimension, exact_up_to=10)
+    assert hnsw.structure == "hnsw32" and hnsw.chunk_ids() == system.index.chunk_ids()
+    questions = [PAD_QUESTION, "Screening for abdominal aortic aneurysm in men who have smoked",
+                 "Aspirin for the primary prevention of cardiovascular events", "ultrasonography in older women"]
+    for vector in system.embedder.embed(questions):
+        assert [c for c, _ in hnsw.search(vector, 10)] == [c for c, _ in system.index.search(vector, 10)]
+    pipeline = replace(system.pipeline, retriever=replace(system.retriever, index=hnsw, lexical=hnsw.lexical()))
+    assert [s.text for s in pipeline.ask(PAD_QUESTION).sentences] == [s.text for s in system.ask(PAD_QUESTION).sentences]
+
+
 def test_bad_file_in_a_batch_writes_nothing(system: System, corpus: Path, tmp_path: Path) -> None:
     shutil.copy(FEDERAL / "ngc-10822.html", tmp_path / "ngc-10822.html")
     (tmp_path / "junk.html").write_bytes(b"\x00\x01\x02" * 100)

@@ -129,3 +129,42 @@ def test_chunks_of_stop_words_alone_are_searched_as_none(tmp_path: Path) -> None
     assert index.lexical().empty and index.lexical().search("the", 3) == []
     index.save()
     assert VectorIndex.open(tmp_path, "m", 8).lexical().empty
+
+
+def test_above_the_exact_size_a_save_switches_to_hnsw_and_back_below_it(tmp_path: Path) -> None:
+    vectors = unit_vectors(300, dim=16, seed=3)
+    index = VectorIndex(tmp_path, "m", 16, exact_up_to=200)
+    index.add([IndexedChunk(f"c{i}", "") for i in range(300)], vectors)
+    assert index.structure == "flat"  # chosen at save, not per add
+    index.save()
+    manifest = json.loads((tmp_path / "snapshots" / str(index.snapshot) / "manifest.json").read_text())
+    assert index.structure == manifest["structure"] == "hnsw32"
+    reopened = VectorIndex.open(tmp_path, "m", 16, exact_up_to=200)
+    assert reopened.structure == "hnsw32" and reopened.count == 300
+    assert [reopened.search(v, 1)[0][0] for v in vectors[:50]] == [f"c{i}" for i in range(50)]
+    reopened.remove([f"c{i}" for i in range(150)])
+    reopened.save()
+    assert reopened.structure == "flat" and VectorIndex.open(tmp_path, "m", 16).structure == "flat"
+    assert reopened.search(vectors[0], 1)[0][0] != "c0" and reopened.search(vectors[200], 1)[0][0] == "c200"
+
+
+def test_hnsw_leaves_removed_chunks_out_of_search_until_a_rebuild(tmp_path: Path) -> None:
+    vectors = unit_vectors(300, dim=16, seed=4)
+    index = VectorIndex(tmp_path, "m", 16, exact_up_to=100)
+    index.add([IndexedChunk(f"c{i}", "") for i in range(300)], vectors)
+    index.save()
+    index.remove(["c0", "c1", "c2"])  # 1% of those stored: kept in the graph, searched around
+    assert "c0" not in {c for c, _ in index.search(vectors[0], 10)} and index.count == 297
+    index.save()
+    snapshot = tmp_path / "snapshots" / str(index.snapshot)
+    assert (snapshot / "removed.npy").exists()
+    reopened = VectorIndex.open(tmp_path, "m", 16, exact_up_to=100)
+    assert reopened.count == 297 and "c1" not in {c for c, _ in reopened.search(vectors[1], 10)}
+    assert reopened.chunk_ids() == {f"c{i}" for i in range(3, 300)}
+    reopened.remove([f"c{i}" for i in range(3, 60)])  # past a tenth: the next save rebuilds the graph
+    reopened.save()
+    assert not (tmp_path / "snapshots" / str(reopened.snapshot) / "removed.npy").exists()
+    rebuilt = VectorIndex.open(tmp_path, "m", 16, exact_up_to=100)
+    assert rebuilt.count == 240 and rebuilt.search(vectors[100], 1)[0][0] == "c100"
+    ids, matrix = rebuilt.matrix()
+    assert len(ids) == 240 and np.allclose(matrix[ids.index("c100")], vectors[100], atol=1e-6)
