@@ -42,8 +42,8 @@ def test_report_writes_markdown_json_and_plots(tmp_path: Path) -> None:
 
 
 def test_index_types_scale_ivf_lists_with_size_and_grown_vectors_stay_normalised() -> None:
-    assert "IVF1024,Flat" in index_types(100_000).values()
-    assert "IVF4096,Flat" in index_types(1_000_000).values()
+    assert ("IVF1024,Flat", 128) in index_types(100_000).values()
+    assert ("IVF4096,Flat", 128) in index_types(1_000_000).values()
     base = np.eye(4, dtype=np.float32)
     grown = grow(base, 50)
     assert grown.shape == (50, 4)
