@@ -11,11 +11,17 @@ on this set), the abstention model fitted with cross-validation grouped by quest
 question's two cases are predicted by a model that saw neither), its ROC curve and operating
 point, and the decisions of the model the system is configured with. ``--fit PATH`` writes the
 model fitted on all of it, with the cross-validated operating point, for the pipeline to load.
+
+One model for several kinds of question (PubMedQA abstracts and guideline queries come from
+different state directories): ``--save-cases DIR`` keeps each data set's cases, and
+``ckg eval abstention-fit`` fits one model on them all, its operating point the one that abstains
+on the target share of every data set's unanswerable questions (cross-validated).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,9 +58,31 @@ def collect(system: System, dataset: Dataset) -> list[Case]:
     return cases
 
 
-def evaluate(system: System, dataset: Dataset, embedder: str) -> tuple[dict[str, Any], AbstentionModel]:
-    """The figures, and the model fitted on every case (with the cross-validated operating point)."""
+def save_cases(cases: list[Case], path: Path, embedder: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, embedder=np.array(embedder), feature_names=np.array(FEATURES),
+             question=np.array([c.question for c in cases]), answerable=np.array([c.answerable for c in cases]),
+             features=np.stack([c.features for c in cases]), best=np.array([c.best for c in cases]),
+             refused=np.array([c.refused for c in cases]))
+
+
+def load_cases(path: Path) -> tuple[str, list[Case]]:
+    """The embedder the cases were collected with, and the cases."""
+    with np.load(path) as saved:
+        if list(saved["feature_names"]) != list(FEATURES):
+            raise ValueError(f"{path} was collected with other features: collect its cases again")
+        rows = zip(saved["question"], saved["answerable"], saved["features"], saved["best"], saved["refused"],
+                   strict=True)
+        return str(saved["embedder"]), [Case(int(q), bool(a), f, float(b), bool(r)) for q, a, f, b, r in rows]
+
+
+def evaluate(system: System, dataset: Dataset, embedder: str, keep: Path | None = None
+             ) -> tuple[dict[str, Any], AbstentionModel]:
+    """The figures, and the model fitted on every case (with the cross-validated operating point);
+    ``keep``: where to save the cases for a combined fit."""
     cases = collect(system, dataset)
+    if keep is not None:
+        save_cases(cases, keep / f"{dataset.slug}.npz", embedder)
     x = np.stack([c.features for c in cases])
     y = np.array([c.answerable for c in cases])
     best = np.array([c.best for c in cases])
@@ -87,6 +115,39 @@ def evaluate(system: System, dataset: Dataset, embedder: str) -> tuple[dict[str,
                   "threshold": round(threshold, 4)},
     }
     return result, model
+
+
+def evaluate_combined(named_cases: dict[str, list[Case]], embedder: str) -> tuple[dict[str, Any], AbstentionModel]:
+    """One model over several data sets' cases, cross-validated by question across them all; the
+    operating point abstains on TARGET_ABSTAINED of every data set's unanswerable questions."""
+    names, cases, offset = [], [], 0
+    for name, own in named_cases.items():
+        cases += [Case(c.question + offset, c.answerable, c.features, c.best, c.refused) for c in own]
+        names += [name] * len(own)
+        offset += max(c.question for c in own) + 1
+    x = np.stack([c.features for c in cases])
+    y = np.array([c.answerable for c in cases])
+    of = np.array(names)
+    probabilities = cross_validated(x, y, np.array([c.question for c in cases]))
+    threshold = max(operating_point(probabilities[y & (of == n)], probabilities[~y & (of == n)]) for n in named_cases)
+    per_set = {}
+    for name in named_cases:
+        answerable, unanswerable = probabilities[y & (of == name)], probabilities[~y & (of == name)]
+        per_set[name] = {**_rates(answerable >= threshold, unanswerable < threshold, threshold),
+                         "roc_auc": round(auc(answerable, unanswerable), 4), "cases": int((of == name).sum())}
+    fitted_on = {"data": list(named_cases), "cases": len(cases), "folds": FOLDS, "cross_validated": per_set}
+    model = fit(x, y, threshold, embedder, fitted_on)
+    coefficients = dict(zip(FEATURES, (round(c, 4) for c in model.coef), strict=True))
+    return {"per_data_set": per_set, "threshold": round(threshold, 4), "coefficients": coefficients}, model
+
+
+def add_combined_to_report(report: Report, result: dict[str, Any]) -> None:
+    report.text("One abstention model fitted on every data set's cases, cross-validated by question across them "
+                f"all; its operating point ({result['threshold']}) abstains on at least {TARGET_ABSTAINED:.0%} of "
+                "each data set's unanswerable questions where the model can.")
+    report.table(result["per_data_set"], "data set (cross-validated)")
+    report.text("Coefficients (standardised features): "
+                + ", ".join(f"{k} {v:+.2f}" for k, v in result["coefficients"].items()) + ".")
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:

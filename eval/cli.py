@@ -110,6 +110,9 @@ def abstention(corpus: Corpus = None, questions: Questions = None, guidelines: G
                fit: Annotated[Path | None, typer.Option(
                    help="Write the abstention model fitted on these questions here (JSON), with the "
                         "cross-validated operating point; point CKG_RETRIEVAL__ABSTENTION_MODEL at it.")] = None,
+               save_cases: Annotated[Path | None, typer.Option(
+                   help="Keep each data set's cases here, for one model over several (`ckg eval abstention-fit`).")]
+               = None,
                as_json: AsJson = False) -> None:
     """Answer when the source is indexed, abstain when it is hidden: similarity threshold vs the
     abstention model (cross-validated), ROC curves, operating point."""
@@ -127,12 +130,33 @@ def abstention(corpus: Corpus = None, questions: Questions = None, guidelines: G
             raise typer.BadParameter("--fit fits on one data set: give PubMedQA or guidelines, not both")
         for dataset in datasets:
             _ingest(system, dataset)
-            result, model = suite.evaluate(system, dataset, system.embedder.name)
+            result, model = suite.evaluate(system, dataset, system.embedder.name, save_cases)
             report.metrics[dataset.name] = result
             suite.add_to_report(report, dataset, result)
         if fit:
             model.save(fit)
             typer.echo(f"abstention model: {fit}", err=True)
+    _finish(report, out, as_json)
+
+
+@eval_app.command("abstention-fit")
+def abstention_fit(cases: Annotated[list[Path], typer.Argument(help="Cases kept by `ckg eval abstention "
+                                                                    "--save-cases` (.npz), one file per data set.")],
+                   fit: Annotated[Path, typer.Option(help="Write the model fitted on all of them here (JSON).")],
+                   out: Out = None, as_json: AsJson = False) -> None:
+    """One abstention model for several kinds of question, e.g. PubMedQA and guideline queries."""
+    from eval import abstention as suite
+
+    report = _report("abstention/combined", "Abstention: one model for every kind of question", suite)
+    loaded = {path.stem: suite.load_cases(path) for path in cases}
+    embedders = {embedder for embedder, _ in loaded.values()}
+    if len(embedders) != 1:
+        raise typer.BadParameter(f"the cases were collected with different embedders: {sorted(embedders)}")
+    result, model = suite.evaluate_combined({name: own for name, (_, own) in loaded.items()}, embedders.pop())
+    report.metrics["combined"] = result
+    suite.add_combined_to_report(report, result)
+    model.save(fit)
+    typer.echo(f"abstention model: {fit}", err=True)
     _finish(report, out, as_json)
 
 
