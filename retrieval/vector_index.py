@@ -115,6 +115,20 @@ class VectorIndex:
         staging.mkdir()
         if needs_rebuild(self.structure, self.count, int(self._faiss.ntotal), self.exact_up_to):
             self._rebuild()
+        self._write(staging)
+        os.replace(staging, snapshots / name)
+        _fsync_dir(snapshots)
+        pointer_tmp = self.directory / "CURRENT.tmp"
+        pointer_tmp.write_text(name)
+        _fsync_file(pointer_tmp)
+        os.replace(pointer_tmp, self.directory / "CURRENT")
+        _fsync_dir(self.directory)
+        previous, self.snapshot = self.snapshot, name
+        if previous:
+            shutil.rmtree(snapshots / previous, ignore_errors=True)
+
+    def _write(self, staging: Path) -> None:
+        """Every file of a snapshot, then its manifest (checksums of them all), all fsynced."""
         faiss.write_index(self._faiss, str(staging / "vectors.faiss"))
         with open(staging / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for int_id, chunk in self._by_int.items():
@@ -124,10 +138,9 @@ class VectorIndex:
         if self._removed:
             np.save(staging / REMOVED, np.fromiter(sorted(self._removed), dtype=np.int64, count=len(self._removed)))
             files.append(REMOVED)
-        lexical = self.lexical()
-        if not lexical.empty:
+        if not self.lexical().empty:
             (staging / LEXICAL).mkdir()
-            files += [f"{LEXICAL}/{file}" for file in lexical.save(staging / LEXICAL)]
+            files += [f"{LEXICAL}/{file}" for file in self.lexical().save(staging / LEXICAL)]
         manifest = {
             "format": FORMAT,
             "model": self.model,
@@ -141,18 +154,8 @@ class VectorIndex:
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
         for written in [*files, "manifest.json"]:
             _fsync_file(staging / written)
-        if not lexical.empty:
+        if (staging / LEXICAL).is_dir():
             _fsync_dir(staging / LEXICAL)
-        os.replace(staging, snapshots / name)
-        _fsync_dir(snapshots)
-        pointer_tmp = self.directory / "CURRENT.tmp"
-        pointer_tmp.write_text(name)
-        _fsync_file(pointer_tmp)
-        os.replace(pointer_tmp, self.directory / "CURRENT")
-        _fsync_dir(self.directory)
-        previous, self.snapshot = self.snapshot, name
-        if previous:
-            shutil.rmtree(snapshots / previous, ignore_errors=True)
 
     def _rebuild(self) -> None:
         """The structure this size calls for, holding only the vectors of chunks still indexed."""

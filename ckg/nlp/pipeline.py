@@ -101,10 +101,11 @@ class DrugMatcher:
 
     def __init__(self) -> None:
         self.registry: dict[str, Concept] = {}
+        self.dictionary = get_drugs()  # read when the pipeline is built, not on its first text
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.ents)
-        for drug, start, end in get_drugs().find([t.text for t in doc]):
+        for drug, start, end in self.dictionary.find([t.text for t in doc]):
             concept = self._concept(drug)
             spans.append(Span(doc, start, end, label="DRUG", span_id=concept.concept_id))
         doc.ents = filter_spans(spans)
