@@ -14,8 +14,10 @@ model fitted on all of it, with the cross-validated operating point, for the pip
 
 One model for several kinds of question (PubMedQA abstracts and guideline queries come from
 different state directories): ``--save-cases DIR`` keeps each data set's cases, and
-``ckg eval abstention-fit`` fits one model on them all, its operating point the one that abstains
-on the target share of every data set's unanswerable questions (cross-validated).
+``ckg eval abstention-fit`` fits one model on them all. Its operating point maximises the lowest
+of every data set's two rates (answerable answered, unanswerable abstained; cross-validated): one
+threshold cannot hold the per-set target on both kinds (their probabilities sit differently), and
+no kind of question is given up for another.
 """
 
 from __future__ import annotations
@@ -118,8 +120,8 @@ def evaluate(system: System, dataset: Dataset, embedder: str, keep: Path | None 
 
 
 def evaluate_combined(named_cases: dict[str, list[Case]], embedder: str) -> tuple[dict[str, Any], AbstentionModel]:
-    """One model over several data sets' cases, cross-validated by question across them all; the
-    operating point abstains on TARGET_ABSTAINED of every data set's unanswerable questions."""
+    """One model over several data sets' cases, cross-validated by question across them all, at the
+    operating point where the lowest of every data set's two rates is highest."""
     names, cases, offset = [], [], 0
     for name, own in named_cases.items():
         cases += [Case(c.question + offset, c.answerable, c.features, c.best, c.refused) for c in own]
@@ -129,7 +131,8 @@ def evaluate_combined(named_cases: dict[str, list[Case]], embedder: str) -> tupl
     y = np.array([c.answerable for c in cases])
     of = np.array(names)
     probabilities = cross_validated(x, y, np.array([c.question for c in cases]))
-    threshold = max(operating_point(probabilities[y & (of == n)], probabilities[~y & (of == n)]) for n in named_cases)
+    sets = [(probabilities[y & (of == n)], probabilities[~y & (of == n)]) for n in named_cases]
+    threshold = float(max(np.unique(probabilities), key=lambda t: _worst_rate(t, sets)))
     per_set = {}
     for name in named_cases:
         answerable, unanswerable = probabilities[y & (of == name)], probabilities[~y & (of == name)]
@@ -141,10 +144,15 @@ def evaluate_combined(named_cases: dict[str, list[Case]], embedder: str) -> tupl
     return {"per_data_set": per_set, "threshold": round(threshold, 4), "coefficients": coefficients}, model
 
 
+def _worst_rate(threshold: float, sets: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """The lowest share, over the data sets, of answerable answered or unanswerable abstained."""
+    return min(min(float((a >= threshold).mean()), float((u < threshold).mean())) for a, u in sets)
+
+
 def add_combined_to_report(report: Report, result: dict[str, Any]) -> None:
     report.text("One abstention model fitted on every data set's cases, cross-validated by question across them "
-                f"all; its operating point ({result['threshold']}) abstains on at least {TARGET_ABSTAINED:.0%} of "
-                "each data set's unanswerable questions where the model can.")
+                f"all; its operating point ({result['threshold']}) is where the lowest of the data sets' rates "
+                "(answerable answered, unanswerable abstained) is highest.")
     report.table(result["per_data_set"], "data set (cross-validated)")
     report.text("Coefficients (standardised features): "
                 + ", ".join(f"{k} {v:+.2f}" for k, v in result["coefficients"].items()) + ".")

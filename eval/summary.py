@@ -68,6 +68,11 @@ def _abstention(report: Report, metrics: dict[str, Any]) -> None:
         report.table(r["decisions"], "decision")
 
 
+def _abstention_combined(report: Report, metrics: dict[str, Any]) -> None:
+    result = metrics["combined"]
+    report.table(result["per_data_set"], f"one model, threshold {result['threshold']} (cross-validated)")
+
+
 def _faithfulness(report: Report, metrics: dict[str, Any]) -> None:
     if p := metrics.get("perturbations"):
         rows = {kind: {"detected": d["rate"], "n": d["n"]} for kind, d in p["detection"].items()}
@@ -162,7 +167,8 @@ def _specialist(report: Report, metrics: dict[str, Any]) -> None:
 
 
 SECTIONS: dict[str, Callable[[Report, dict[str, Any]], None]] = {
-    "retrieval": _retrieval, "answers": _answers, "abstention": _abstention, "faithfulness": _faithfulness,
+    "retrieval": _retrieval, "answers": _answers, "abstention": _abstention,
+    "abstention/combined": _abstention_combined, "faithfulness": _faithfulness,
     "specialist": _specialist,
     "bench/ingest": _bench_ingest, "bench/embedding": _bench_embedding, "bench/vectors": _bench_vectors,
     "bench/memory": _bench_memory, "bench/load": _bench_load, "bench/answers": _bench_answers,

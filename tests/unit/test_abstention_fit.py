@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from answering.abstention import FEATURES
-from eval.abstention import TARGET_ABSTAINED, Case, evaluate_combined, load_cases, save_cases
+from eval.abstention import Case, evaluate_combined, load_cases, save_cases
 
 
 def cases(questions: int, separation: float, seed: int) -> list[Case]:
@@ -30,14 +30,16 @@ def test_cases_are_kept_and_read_back_with_their_embedder(tmp_path: Path) -> Non
     assert np.allclose(np.stack([c.features for c in read]), np.stack([c.features for c in kept]))
 
 
-def test_one_model_abstains_on_the_target_share_of_every_data_set() -> None:
+def test_one_model_serves_every_data_set_where_its_worst_rate_is_highest() -> None:
     """A set whose questions are easy to tell apart and one where they are harder: the operating
-    point is the stricter one, so the harder set still abstains on the target share."""
-    result, model = evaluate_combined({"easy": cases(150, 3.0, seed=2), "hard": cases(150, 1.2, seed=3)}, "m")
+    point is set by the harder one, whose worse rate is as high as any threshold makes it."""
+    easy, hard = cases(150, 3.0, seed=2), cases(150, 1.2, seed=3)
+    result, model = evaluate_combined({"easy": easy, "hard": hard}, "m")
     rates = result["per_data_set"]
     assert rates["easy"]["cases"] == rates["hard"]["cases"] == 300
-    assert min(r["unanswerable abstained"] for r in rates.values()) >= TARGET_ABSTAINED
-    assert rates["easy"]["answerable answered"] > rates["hard"]["answerable answered"]
+    worst = {name: min(r["answerable answered"], r["unanswerable abstained"]) for name, r in rates.items()}
+    assert worst["easy"] > worst["hard"] > 0.7
+    assert abs(rates["hard"]["answerable answered"] - rates["hard"]["unanswerable abstained"]) < 0.05
     assert rates["easy"]["roc_auc"] > rates["hard"]["roc_auc"] > 0.8
     assert round(model.threshold, 4) == result["threshold"] and model.embedder == "m"
     assert model.fitted_on["data"] == ["easy", "hard"]
