@@ -326,7 +326,8 @@ class BoltGraphStore:
         return [Provenance(**r) for r in rows]
 
     def current_chunk_ids(self) -> set[str]:
-        return {r["chunk_id"] for r in self._read(cypher.CURRENT_CHUNK_IDS)}
+        rows = self._read(cypher.CURRENT_CHUNK_IDS)
+        return set(rows[0]["chunk_ids"]) if rows else set()
 
     def recommendations_of(self, chunk_ids: list[str]) -> dict[str, list[GradedSpan]]:
         """chunk id -> the recommendations it supports."""
