@@ -81,6 +81,9 @@ class RelevanceGate:
     model: AbstentionModel | None = None
     # A chunk's quotable sentences as split at ingestion (None: not stored, split them now).
     stored_spans: Callable[[str], list[tuple[int, int]] | None] | None = None
+    # The abbreviations a guideline version defines anywhere, as stored at ingestion (None: not
+    # stored, read those the retrieved passages define).
+    stored_definitions: Callable[[str], dict[str, str] | None] | None = None
 
     def quotable(self, section: str) -> bool:
         return is_quotable_section(section, self.non_evidence_sections)
@@ -109,8 +112,24 @@ class RelevanceGate:
             return quotable_sentences(text, title)
         return [(start, text[start:end]) for start, end in spans]
 
+    def _abbreviations(self, hits: list[Hit]) -> dict[str, dict[str, str]]:
+        """Per guideline, the abbreviations it defines: all of them when stored at ingestion (the
+        readings whose vectors were stored then), else those its retrieved passages define."""
+        found: dict[str, dict[str, str]] = {}
+        texts: dict[str, list[str]] = {}
+        for hit in hits:
+            prov = hit.provenance
+            if prov is None or prov.guideline_id in found:
+                continue
+            stored = self.stored_definitions(prov.version_id) if self.stored_definitions else None
+            if stored is not None:
+                found[prov.guideline_id] = stored
+            else:
+                texts.setdefault(prov.guideline_id, []).append(prov.text)
+        return {**{guideline: definitions(passages) for guideline, passages in texts.items()}, **found}
+
     def assess(self, question: str, hits: list[Hit]) -> Relevance:
-        abbreviations = _abbreviations(hits)
+        abbreviations = self._abbreviations(hits)
         pool = self.candidates(hits, abbreviations)
         if not pool:
             return Relevance([], np.zeros(0, dtype=np.float32), "no quotable evidence sentence was retrieved")
@@ -128,12 +147,3 @@ class RelevanceGate:
         if float(scores.max()) < self.abstain_below:
             refusal = f"best evidence similarity {scores.max():.2f} is below the threshold {self.abstain_below:.2f}"
         return Relevance(pool, scores, refusal, signals=found)
-
-
-def _abbreviations(hits: list[Hit]) -> dict[str, dict[str, str]]:
-    """Per guideline, the abbreviations its retrieved passages define."""
-    texts: dict[str, list[str]] = {}
-    for hit in hits:
-        if hit.provenance is not None:
-            texts.setdefault(hit.provenance.guideline_id, []).append(hit.provenance.text)
-    return {guideline: definitions(found) for guideline, found in texts.items()}

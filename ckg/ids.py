@@ -26,6 +26,10 @@ def recommendation_id(version: str, ordinal: int) -> str:
     return f"{version}#r{ordinal:03d}"
 
 
+def version_of(part_id: str) -> str:
+    """The version id a section, chunk or recommendation id belongs to."""
+    return part_id.rsplit("#", 1)[0]
+
 
 def guideline_of(any_id: str) -> str:
     """The guideline id a version, section, chunk or recommendation id belongs to."""

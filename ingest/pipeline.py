@@ -31,7 +31,7 @@ from ingest.concepts import chunk_mentions
 from ingest.discovery import discover, read_sidecar
 from ingest.loaders import load_document
 from ingest.recommendations import extract_recommendations
-from ingest.sentences import evidence_sentences
+from ingest.sentences import evidence_sentences, guideline_definitions
 from ingest.supersession import previous_version_citation, superseded_by_metadata
 from ingest.version_diff import VersionDiff, diff_versions
 from retrieval.embeddings import Embedder
@@ -227,16 +227,20 @@ class Ingestor:
         return np.stack([known[c.embed_text] if c.embed_text in known else embedded[c.embed_text] for c in chunks])
 
     def _backfill_sentences(self, doc: Document, version_id: str, report: IngestReport) -> None:
-        """An unchanged guideline indexed before sentence vectors were stored gets them now
-        (chunking is deterministic: the same text gives the same chunk ids)."""
-        if self.non_evidence_sections is None or not self.index.lacks_sentences(version_id):
+        """An unchanged guideline indexed before sentence vectors (or its abbreviations) were stored
+        gets them now (chunking is deterministic: the same text gives the same chunk ids)."""
+        lacks_sentences = self.index.lacks_sentences(version_id)
+        if self.non_evidence_sections is None or not (lacks_sentences or self.index.definitions(version_id) is None):
             return
         chunks = chunk_document(doc, version_id, self.embedder, overlap=self.settings.chunk_overlap_tokens,
                                 header_max_tokens=self.settings.header_max_tokens)
         started, indexed = time.perf_counter(), self.index.chunk_ids()
-        for chunk, sentences in zip(chunks, self._sentence_vectors(doc, chunks, report), strict=True):
-            if chunk.chunk_id in indexed:
-                self.index.add_sentences(chunk.chunk_id, sentences)
+        if not lacks_sentences:  # only the abbreviations are missing
+            self.index.define(version_id, guideline_definitions(chunks))
+        else:
+            for chunk, sentences in zip(chunks, self._sentence_vectors(doc, chunks, report), strict=True):
+                if chunk.chunk_id in indexed:
+                    self.index.add_sentences(chunk.chunk_id, sentences)
         report.sentence_seconds += time.perf_counter() - started
         report.sentences_backfilled += 1
 
@@ -245,7 +249,10 @@ class Ingestor:
         unchanged passage of an updated guideline, a sentence two chunks share) is not embedded again."""
         if self.non_evidence_sections is None:
             return []
-        per_chunk = evidence_sentences(doc, chunks, self.non_evidence_sections)
+        defined = guideline_definitions(chunks)
+        if chunks:
+            self.index.define(ids.version_of(chunks[0].chunk_id), defined)
+        per_chunk = evidence_sentences(doc, chunks, self.non_evidence_sections, defined)
         unique = list(dict.fromkeys(t for _, texts in per_chunk for t in texts))
         known = self.index.sentences.lookup(unique)
         new = [t for t in unique if t not in known]

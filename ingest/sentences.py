@@ -2,9 +2,8 @@
 
 The gate scores each quotable sentence of a retrieved chunk as read with the abbreviations its
 guideline defines spelled out. Both readings are stored — as written, and with every
-abbreviation the whole guideline defines — so a question finds the vector of nearly every
-sentence it scores; a sentence read with only some of them (its definition was in a chunk not
-retrieved) is embedded when asked, as before.
+abbreviation the whole guideline defines — and so are those definitions, which the gate reads
+for a guideline whatever part of it was retrieved: a question finds every sentence's vector.
 """
 
 from __future__ import annotations
@@ -14,11 +13,15 @@ from ckg.text import is_quotable_section, quotable_sentences
 from ckg.types import Chunk, Document
 
 
-def evidence_sentences(doc: Document, chunks: list[Chunk],
-                       non_evidence: tuple[str, ...]) -> list[tuple[list[tuple[int, int]], list[str]]]:
+def guideline_definitions(chunks: list[Chunk]) -> dict[str, str]:
+    """The abbreviations a guideline defines anywhere in its text."""
+    return definitions(c.text for c in chunks)
+
+
+def evidence_sentences(doc: Document, chunks: list[Chunk], non_evidence: tuple[str, ...],
+                       defined: dict[str, str]) -> list[tuple[list[tuple[int, int]], list[str]]]:
     """Per chunk, its quotable sentences (spans in its text) and the texts the gate may score for
-    them (none for a section that is never quoted)."""
-    defined = definitions(c.text for c in chunks)
+    them (none for a section that is never quoted): as written and with ``defined`` spelled out."""
     paths = {s.ord: s.path for s in doc.sections}
     found = []
     for chunk in chunks:

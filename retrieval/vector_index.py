@@ -27,12 +27,14 @@ import faiss
 import numpy as np
 
 from ckg.errors import VectorIndexError
+from ckg.ids import version_of
 from retrieval.lexical import LexicalIndex
 from retrieval.sentence_vectors import ChunkSentences, SentenceVectors
 from retrieval.vector_structure import EXACT_UP_TO, FLAT, SearchParameters, empty_index, needs_rebuild, structure_for
 
 FORMAT = 1
 LEXICAL = "lexical"
+DEFINITIONS = "definitions.json"  # per guideline version, the abbreviations it defines
 REMOVED = "removed.npy"  # vectors still in an HNSW graph whose chunks are gone
 
 
@@ -58,6 +60,7 @@ class VectorIndex:
         self.snapshot: str | None = None
         self.sentences = SentenceVectors(dimension)
         self._lexical: LexicalIndex | None = None  # built when first asked for after a change
+        self._definitions: dict[str, dict[str, str]] = {}  # version id -> {short form: long form}
 
     # -- persistence -----------------------------------------------------------------------
     @classmethod
@@ -92,6 +95,8 @@ class VectorIndex:
         index.sentences = SentenceVectors.load(snapshot, dimension)
         if index._faiss.ntotal - len(index._removed) != manifest["count"] or len(index._by_int) != manifest["count"]:
             raise VectorIndexError(f"vector index {snapshot} holds a different count than its manifest says")
+        if (snapshot / DEFINITIONS).exists():
+            index._definitions = json.loads((snapshot / DEFINITIONS).read_text(encoding="utf-8"))
         if (snapshot / LEXICAL).is_dir():  # snapshots written before BM25 was saved build it when asked
             index._lexical = LexicalIndex.load(snapshot / LEXICAL, [e.chunk_id for e in index.entries()])
         return index
@@ -135,6 +140,10 @@ class VectorIndex:
                 row = {"id": int_id, "chunk_id": chunk.chunk_id, "lexical_text": chunk.lexical_text}
                 fh.write(json.dumps(row) + "\n")
         files = ["vectors.faiss", "chunks.jsonl", *self.sentences.save(staging, self._by_int.keys())]
+        versions = {version_of(chunk_id) for chunk_id in self._int_of}
+        live = {v: found for v, found in sorted(self._definitions.items()) if v in versions}
+        (staging / DEFINITIONS).write_text(json.dumps(live), encoding="utf-8")
+        files.append(DEFINITIONS)
         if self._removed:
             np.save(staging / REMOVED, np.fromiter(sorted(self._removed), dtype=np.int64, count=len(self._removed)))
             files.append(REMOVED)
@@ -248,6 +257,14 @@ class VectorIndex:
         """The chunk's quotable sentences as split at ingestion (None: not stored, split them now)."""
         int_id = self._int_of.get(chunk_id)
         return None if int_id is None else self.sentences.spans(int_id)
+
+    def define(self, version_id: str, abbreviations: dict[str, str]) -> None:
+        """The abbreviations a guideline version defines anywhere in its text (none: an empty dict)."""
+        self._definitions[version_id] = dict(abbreviations)
+
+    def definitions(self, version_id: str) -> dict[str, str] | None:
+        """What ``define`` stored for the version; None when nothing was (an older index, a past version)."""
+        return self._definitions.get(version_id)
 
     def lacks_sentences(self, version_id: str) -> bool:
         """Whether a version in the index has no stored sentence at all (written before they were)."""

@@ -96,7 +96,7 @@ def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, in
     # Evidence sentences have vectors from ingestion; the few that do not are embedded once per process.
     sentences = CachingEmbedder(embedder, r.sentence_cache, index.sentences.lookup)
     gate = RelevanceGate(sentences, r.abstain_below, tuple(r.non_evidence_sections),
-                         abstention_model(settings, embedder), index.quotable_spans)
+                         abstention_model(settings, embedder), index.quotable_spans, index.definitions)
     checker = DraftChecker(build_verifier(settings, sentences), settings.generation.unsupported)
     return QueryPipeline(graph, retriever, gate, build_generator(settings, graph), checker, nlp, r.top_k,
                          settings.max_question_chars)
@@ -298,6 +298,7 @@ class System:
             retriever = replace(self.retriever, index=index, lexical=index.lexical())
             self.index = index
             self.pipeline.gate.stored_spans = index.quotable_spans
+            self.pipeline.gate.stored_definitions = index.definitions
             if isinstance(self.pipeline.gate.embedder, CachingEmbedder):
                 self.pipeline.gate.embedder.stored = index.sentences.lookup
             self.pipeline = replace(self.pipeline, retriever=retriever)

@@ -168,3 +168,17 @@ def test_hnsw_leaves_removed_chunks_out_of_search_until_a_rebuild(tmp_path: Path
     assert rebuilt.count == 240 and rebuilt.search(vectors[100], 1)[0][0] == "c100"
     ids, matrix = rebuilt.matrix()
     assert len(ids) == 240 and np.allclose(matrix[ids.index("c100")], vectors[100], atol=1e-6)
+
+
+def test_a_versions_abbreviations_are_saved_and_leave_with_its_chunks(tmp_path: Path) -> None:
+    index = VectorIndex(tmp_path, "m", 8)
+    index.add([IndexedChunk("g1@a#c0000", "t"), IndexedChunk("g2@b#c0000", "u")], unit_vectors(2))
+    index.define("g1@a", {"ABI": "ankle-brachial index"})
+    index.define("g2@b", {})
+    index.save()
+    reopened = VectorIndex.open(tmp_path, "m", 8)
+    assert reopened.definitions("g1@a") == {"ABI": "ankle-brachial index"} and reopened.definitions("g2@b") == {}
+    assert reopened.definitions("g3@c") is None  # never stored: the gate reads the retrieved passages
+    reopened.remove_version("g1@a")
+    reopened.save()
+    assert VectorIndex.open(tmp_path, "m", 8).definitions("g1@a") is None
