@@ -2,9 +2,9 @@
 
 Drafting an answer compares the question with every candidate evidence sentence. Most have a
 vector stored at ingestion (``retrieval.sentence_vectors``, looked up in the live snapshot); the
-rest — a sentence read with only some of its guideline's abbreviations, a past version's text,
-an index written before sentences were stored — come back question after question, so a
-bounded least-recently-used map from text to vector keeps them: only text never seen is encoded.
+rest — a past version's text (``as_of``), an index written before sentences were stored — come
+back question after question, so a bounded least-recently-used map from text to vector keeps
+them: only text never seen is encoded.
 """
 
 from __future__ import annotations
