@@ -246,7 +246,8 @@ class Ingestor:
 
     def _sentence_vectors(self, doc: Document, chunks: list[Chunk], report: IngestReport) -> list[ChunkSentences]:
         """Each chunk's evidence sentences with their vectors; a sentence already stored (an
-        unchanged passage of an updated guideline, a sentence two chunks share) is not embedded again."""
+        unchanged passage of an updated guideline, a sentence two chunks share) is not embedded again.
+        The version's abbreviation definitions, which the readings spell out, go to the index too."""
         if self.non_evidence_sections is None:
             return []
         defined = guideline_definitions(chunks)
