@@ -2,9 +2,9 @@
 
 Exact search (a flat inner-product scan) up to ``exact_up_to`` vectors: it needs no training and
 answers 10^5 384-d vectors in ~20 ms. Above that, HNSW (M=32, efSearch 256): on the 82,951 real
-vectors of ``ngc-dev`` (every chunk and evidence sentence) with 200 real questions it found 0.990
-of the exact top 10 at p95 1.2 ms, where efSearch 128 found 0.974 and IVF1024 at nprobe 128 found
-0.977 at 1.8 ms, after 15 s of training (``ckg eval bench vectors`` measures these on your data).
+vectors of ``ngc-dev`` (every chunk and evidence sentence) with 200 real questions it found 0.992
+of the exact top 10 at p95 1.0 ms, where efSearch 128 found 0.974 and IVF1024 at nprobe 128 found
+0.977 at 2.2 ms, after 17 s of training (``ckg eval bench vectors`` measures these on your data).
 
 HNSW cannot delete. A removed chunk's vector stays in the graph but is left out of every search
 (an ID selector) until a save rebuilds the structure, which happens when the removed vectors pass
