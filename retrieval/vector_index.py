@@ -147,9 +147,10 @@ class VectorIndex:
         if self._removed:
             np.save(staging / REMOVED, np.fromiter(sorted(self._removed), dtype=np.int64, count=len(self._removed)))
             files.append(REMOVED)
-        if not self.lexical().empty:
+        lexical = self.lexical()
+        if not lexical.empty:
             (staging / LEXICAL).mkdir()
-            files += [f"{LEXICAL}/{file}" for file in self.lexical().save(staging / LEXICAL)]
+            files += [f"{LEXICAL}/{file}" for file in lexical.save(staging / LEXICAL)]
         manifest = {
             "format": FORMAT,
             "model": self.model,
@@ -163,7 +164,7 @@ class VectorIndex:
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
         for written in [*files, "manifest.json"]:
             _fsync_file(staging / written)
-        if (staging / LEXICAL).is_dir():
+        if not lexical.empty:
             _fsync_dir(staging / LEXICAL)
 
     def _rebuild(self) -> None:

@@ -69,6 +69,12 @@ def open_graph(settings: Settings) -> BoltGraphStore:
     return store
 
 
+def open_index(settings: Settings, embedder: Embedder) -> VectorIndex:
+    """The live index snapshot, for this embedder, with the configured size for exact search."""
+    return VectorIndex.open(settings.index_dir, embedder.name, embedder.dimension,
+                            settings.retrieval.exact_search_up_to)
+
+
 def build_generator(settings: Settings, graph: GraphStore) -> Generator:
     r, g = settings.retrieval, settings.generation
     if g.backend == "extractive":
@@ -163,8 +169,7 @@ class System:
         graph = open_graph(settings)
         try:
             embedder = get_embedder(settings.embedding)
-            index = VectorIndex.open(settings.index_dir, embedder.name, embedder.dimension,
-                                     settings.retrieval.exact_search_up_to)
+            index = open_index(settings, embedder)
             system = cls(settings, graph, embedder, index, build_pipeline(settings, graph, embedder, index))
             system.reconcile()
         except BaseException:
@@ -290,8 +295,7 @@ class System:
             if latest is None or latest == self.index.snapshot:
                 return False
             try:
-                index = VectorIndex.open(self.settings.index_dir, self.embedder.name, self.embedder.dimension,
-                                         self.settings.retrieval.exact_search_up_to)
+                index = open_index(self.settings, self.embedder)
             except (VectorIndexError, OSError, RuntimeError) as exc:  # replaced again while being read
                 log.warning("new index snapshot not read yet, answering from the previous one: %s", exc)
                 return False
