@@ -67,10 +67,13 @@ class Relevance:
     def best(self) -> float:
         return float(self.scores.max()) if len(self.scores) else 0.0
 
+    def order(self) -> list[int]:
+        """Candidate indices, best score first."""
+        return [int(i) for i in np.argsort(-self.scores, kind="stable")]
+
     def ranked(self) -> list[tuple[Candidate, float]]:
         """Candidates best first."""
-        order = np.argsort(-self.scores, kind="stable")
-        return [(self.candidates[i], float(self.scores[i])) for i in order]
+        return [(self.candidates[i], float(self.scores[i])) for i in self.order()]
 
 
 @dataclass

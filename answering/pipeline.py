@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, replace
 from answering.answer import Answer, PatientUse, QuestionConcept
 from answering.checking import DraftChecker, abstention
 from answering.draft import Generator
-from answering.gate import RelevanceGate
+from answering.gate import Relevance, RelevanceGate
 from answering.patient_context import PatientContext
 from answering.terms import terms
 from ckg.errors import InputError
@@ -61,9 +61,7 @@ class QueryPipeline:
         if relevance.refusal is not None:
             answer = abstention(question, relevance.refusal, f"{self.checker.verifier.name}+{self.generator.name}")
         else:
-            chunk_ids = sorted({c.hit.chunk_id for c in relevance.candidates})
-            relevance = replace(relevance, recommendations=self.graph.recommendations_of(chunk_ids),
-                                rarity=self.retriever.lexical.rarity(terms(question)))
+            relevance = self.for_drafting(question, relevance)
             draft = self.generator.draft(question, hits, relevance)
             clock.lap("answer")
             answer = self.checker.check(question, draft, self.generator.name)
@@ -86,6 +84,13 @@ class QueryPipeline:
         """Fused hits plus the recommendation sections of the top guidelines (graph expansion)."""
         hits = self.retriever.retrieve(question, top_k or self.top_k, exclude_guidelines, mentions, patient=patient)
         return hits + self.retriever.expand_to_recommendations(hits)
+
+    def for_drafting(self, question: str, relevance: Relevance) -> Relevance:
+        """What drafting reads besides the scored sentences: their chunks' graded recommendations
+        and the question's terms' rarity in the corpus (read only when the gate lets it answer)."""
+        chunk_ids = sorted({c.hit.chunk_id for c in relevance.candidates})
+        return replace(relevance, recommendations=self.graph.recommendations_of(chunk_ids),
+                       rarity=self.retriever.lexical.rarity(terms(question)))
 
     def _valid(self, question: str) -> str:
         question = question.strip()

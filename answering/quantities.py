@@ -24,6 +24,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "min": ("minute", 1.0), "mmhg": ("mmhg", 1.0), "iu": ("iu", 1.0), "units": ("iu", 1.0), "unit": ("iu", 1.0),
     "mmol/l": ("mmol/l", 1.0), "mg/dl": ("mg/dl", 1.0), "bpm": ("bpm", 1.0), "times": ("times", 1.0),
     "pack-year": ("pack-year", 1.0), "pack-years": ("pack-year", 1.0),
+    "mm": ("m", 1e-3), "cm": ("m", 1e-2),
 }
 WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,

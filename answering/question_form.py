@@ -5,8 +5,8 @@
   answer "at what count?");
 - a **focus**: the thing named after "which" or "what" ("which Korotkoff sound", "what imaging
   test") — the answer must name it, so its terms weigh more than the rest of the question;
-- what it **excludes**: "managed without an operation", "non-pregnant" — a sentence recommending
-  the excluded thing answers the opposite question.
+- what it **excludes**: "managed without an operation", "non-pregnant", "other than quinine" — a
+  sentence recommending the excluded thing answers the opposite question.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ _FOCUS_END = re.compile(
 )
 _NON = r"\bnon-?([a-z]{4,})"  # "nonoperative", "non-pregnant"
 _NON_PREFIXED = re.compile(_NON, re.IGNORECASE)
-_EXCLUDED = re.compile(r"\bwithout (?:an? |the |any )?([a-z]+)|" + _NON, re.IGNORECASE)
+_EXCLUDED = re.compile(r"\b(?:without|other than|instead of|apart from|besides|except|alternatives? to|rather than)"
+                       r" (?:an? |the |any )?([a-z]+)|" + _NON, re.IGNORECASE)
 # In an evidence sentence, also the other ways of saying a thing is absent ("fails to improve").
 _ABSENT = re.compile(r"\b(?:without|no|not|fails? to|failed to|failure to)\s+(?:an? |the |any )?([a-z]+)|" + _NON,
                      re.IGNORECASE)

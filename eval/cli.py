@@ -171,12 +171,13 @@ def specialist(guidelines: Annotated[Path, typer.Option(help="The guideline fold
                limit: Limit = None, out: Out = None, as_json: AsJson = False) -> None:
     """Clinician-style questions: cites the gold guideline, quotes and leads with its recommendation."""
     from eval import specialist as suite
+    from eval.specialist_questions import load_questions
     from ingest.pipeline import parse_files
 
     report = _report("specialist", "Specialist questions: does the answer lead with the recommendation?", suite)
     with cli_system() as system:
         try:
-            loaded = suite.load_questions(questions, guidelines, limit)
+            loaded = load_questions(questions, guidelines, limit)
         except (ValueError, OSError, KeyError) as exc:
             raise typer.BadParameter(str(exc)) from exc
         system.ingest(parse_files([guidelines], system.settings.ingest), progress=sys.stderr.isatty())

@@ -1,110 +1,34 @@
 """Specialist questions: does the answer lead with the recommendation that answers the question?
 
-Each question is written as a clinician would type it (paraphrased, never copied) and is answered
-by one recommendation of one guideline: "negative" ones by a do-not / not-recommended /
-insufficient-evidence statement, "numeric" ones by a statement that hinges on a dose, threshold,
-age or interval, "positive" ones by what to do. The question file keeps only the guideline id and
-the SHA-256 of the gold recommendation's text (the guidelines' copyright stays with their
-developers); the gold's span is found again in the guideline file at run time.
-
-Per question: does the answer cite the gold guideline, quote the gold recommendation anywhere,
-lead with it (its first sentence quotes it), or abstain although the guideline holds the answer?
+The questions (``eval.specialist_questions``) are written as a clinician would type them, each
+answered by one recommendation of one guideline. Per question: does the answer cite the gold
+guideline, quote the gold recommendation anywhere, lead with it (its first sentence quotes it),
+or abstain although the guideline holds the answer? In the same run: the baseline that leads
+with the most relevant sentence whatever it is, and whether weights fitted to these questions
+would rank better than the shipped ones (``eval.answer_ranking``).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 from answering.extractive import ExtractiveGenerator
 from answering.pipeline import QueryPipeline
 from answering.ranking import RelevanceOrder
-from ckg.jsonl import read_jsonl
-from ckg.text import normalise_inline, sentence_spans
-from ckg.types import Chunk, Document
+from eval import answer_ranking
 from eval.report import Report
-from ingest.discovery import read_sidecar
-from ingest.loaders import load_document
-from ingest.loaders.common import SourceMeta
-from ingest.recommendations import extract_recommendations
+from eval.specialist_questions import KINDS, SpecialistQuestion, quotes
 from runtime.system import System
 
-KINDS = ("negative", "numeric", "positive")
 MEASURES = ("cites_gold_guideline", "quotes_gold", "leads_with_gold", "abstained_wrongly")
-
-
-@dataclass(frozen=True)
-class SpecialistQuestion:
-    qid: str
-    kind: str
-    question: str
-    guideline_id: str
-    gold_start: int  # the gold recommendation's span in the guideline's text
-    gold_end: int
-    gold_text: str = ""  # normalised: a guideline that states it twice is quoted by either statement
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(normalise_inline(text).encode()).hexdigest()
-
-
-def _spans(doc: Document) -> list[tuple[int, int]]:
-    """Every sentence and every extracted recommendation of a document: where a gold can be."""
-    spans = []
-    for section in doc.sections:
-        offset = section.char_start
-        for line in doc.text[section.char_start : section.char_end].split("\n"):
-            spans += [(offset + a, offset + b) for a, b in sentence_spans(line)]
-            offset += len(line) + 1
-    whole = Chunk("gold#c0000", 0, 0, 0, len(doc.text), doc.text, "", "")
-    spans += [(r.char_start, r.char_end) for r in extract_recommendations(doc, "gold", [whole])]
-    return spans
-
-
-def _document(path: Path, sidecar: dict[str, SourceMeta] | None = None) -> Document:
-    meta = (sidecar if sidecar is not None else read_sidecar(path.parent)).get(path.name)
-    return load_document(path, path.read_bytes(), meta)
-
-
-def gold_candidates(path: Path) -> list[str]:
-    """The texts a gold may be chosen from (used when writing questions)."""
-    doc = _document(path)
-    return [doc.text[a:b] for a, b in _spans(doc)]
-
-
-def load_questions(questions: Path, guidelines: Path, limit: int | None = None) -> list[SpecialistQuestion]:
-    loaded = []
-    sidecar = read_sidecar(guidelines)
-    for line_no, row in list(read_jsonl(questions))[:limit]:
-        doc = _document(guidelines / f"{row['guideline_id']}.html", sidecar)
-        spans = [s for s in _spans(doc) if text_hash(doc.text[s[0] : s[1]]) == row["gold_sha256"]]
-        if not spans:
-            raise ValueError(f"{questions}:{line_no}: the gold of {row['qid']} is not in {row['guideline_id']}")
-        start, end = spans[0]
-        loaded.append(SpecialistQuestion(row["qid"], row["kind"], row["question"], row["guideline_id"], start, end,
-                                         normalise_inline(doc.text[start:end])))
-    return loaded
-
-
-def _quotes(q: SpecialistQuestion, guideline_id: str, start: int, end: int, text: str = "") -> bool:
-    """A citation quotes the gold when it covers most of it, or lies mostly inside it — or, where
-    the guideline states the same recommendation twice (summary and full text), when its words
-    contain the gold's."""
-    if guideline_id != q.guideline_id:
-        return False
-    overlap = min(end, q.gold_end) - max(start, q.gold_start)
-    if overlap > 0.5 * min(end - start, q.gold_end - q.gold_start):
-        return True
-    return bool(text and q.gold_text) and q.gold_text.casefold() in normalise_inline(text).casefold()
 
 
 def judge(pipeline: QueryPipeline, q: SpecialistQuestion) -> dict[str, Any]:
     answer = pipeline.ask(q.question)
     citations = {c.n: c for c in answer.citations}
-    quoting = [any(_quotes(q, citations[n].guideline_id, citations[n].char_start, citations[n].char_end, s.text)
+    quoting = [any(quotes(q, citations[n].guideline_id, citations[n].char_start, citations[n].char_end, s.text)
                    for n in s.citations) for s in answer.sentences]
     return {
         "qid": q.qid, "kind": q.kind, "question": q.question,
@@ -126,6 +50,7 @@ def evaluate(system: System, questions: list[SpecialistQuestion]) -> dict[str, A
     if isinstance(generator, ExtractiveGenerator):
         baseline = replace(system.pipeline, generator=replace(generator, ranker=RelevanceOrder()))
         result["baseline_rates"] = _rates([judge(baseline, q) for q in questions])
+        result["fitted_ranking"] = answer_ranking.compare(answer_ranking.collect(system.pipeline, questions))
     return result
 
 
@@ -144,6 +69,13 @@ def add_to_report(report: Report, result: dict[str, Any]) -> None:
     if "baseline_rates" in result:
         report.text("Baseline, same run: the most relevant sentence first, whatever it is (before answer ranking).")
         report.table(result["baseline_rates"], "questions")
+    if fitted := result.get("fitted_ranking"):
+        report.text(f"Would weights fitted to these questions rank better? Of the {fitted['cases']} questions "
+                    f"answered, {fitted['gold_among_candidates']} have the gold among the candidate statements; "
+                    "leads with the gold among those answered, shipped weights vs pairwise logistic regression "
+                    "on the same features cross-validated by guideline (no guideline's questions ranked by "
+                    "weights fitted on them):")
+        report.table(fitted["leads"], "weights")
     report.bars("specialist-leads", "Share of answers by kind of question",
                 {m: {k: v[m] for k, v in result["rates"].items()} for m in MEASURES[:3]}, "share")
     missed = [r for r in result["per_question"] if not r["leads_with_gold"]]

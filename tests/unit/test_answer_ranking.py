@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from answering import thresholds
 from answering.claim_checks import population_conflicts
 from answering.gate import Candidate, Relevance
 from answering.question_form import QuestionForm, states_quantity
-from answering.ranking import AnswerRanker, TermCoverage, is_statement, without_direction
+from answering.ranking import AnswerRanker, is_statement, with_items
+from answering.ranking_features import TermCoverage, without_direction
+from answering.terms import terms
 from ckg.nlp.concepts import Concept, Mention
 from ckg.types import Hit, Provenance
 from graph.store import GradedSpan
@@ -210,3 +215,60 @@ def test_a_quantity_is_a_number_that_is_not_a_label(sentence: str, states: bool)
 ])
 def test_population_conflicts_between_question_and_sentence(question: str, sentence: str, conflict: bool) -> None:
     assert bool(population_conflicts(question, sentence)) is conflict
+
+
+@pytest.mark.parametrize(("question", "sentence", "fits"), [
+    ("Does a 4 mm lung nodule need CT follow-up?",
+     "Do not offer nodule follow-up for people with nodules <5 mm in maximum diameter or <80 mm3 volume.", 1.0),
+    ("Does a 4 mm lung nodule need CT follow-up?",
+     "Offer CT surveillance to people with nodules ≥5 mm to <8 mm maximum diameter.", -1.0),
+    ("Rituximab when the CD4 count is 30?", "Rituximab in patients with CD4 <50/mm3 is not recommended.", 1.0),
+    ("Should a 45-year-old woman be screened?", "Screen women aged 50 to 74 years.", -1.0),
+    ("Should a 65 year old with weight loss have a CT?", "Consider CT in people aged 60 and over with weight loss.", 1.0),
+    ("Should a 65 year old with weight loss have a CT?", "Consider CT in people with weight loss.", 0.0),
+    ("From what age is CT advised?", "Consider CT in people aged 60 and over.", 0.0),  # asks for the threshold
+])
+def test_a_value_the_question_states_is_tested_against_the_ranges_a_sentence_states(
+        question: str, sentence: str, fits: float) -> None:
+    assert thresholds.fit(question, sentence) == fits
+
+
+def test_the_recommendation_whose_range_holds_the_patients_value_leads() -> None:
+    found = relevance(("Offer CT surveillance to people with nodules ≥5 mm to <8 mm maximum diameter.", 0.80),
+                      ("Do not offer nodule follow-up for people with nodules <5 mm in maximum diameter.", 0.76))
+    ranked = AnswerRanker(FakeNLP()).rank("Does a 4 mm lung nodule need CT follow-up?", found)  # type: ignore[arg-type]
+    assert ranked[0].candidate.start == 1000
+    assert "the question's value is outside the range it states" in ranked[1].reasons
+
+
+def test_a_strongly_worded_recommendation_leads_over_a_suggestion() -> None:
+    found = relevance(("In patients with BTAI, the committee suggests delayed repair.", 0.80),
+                      ("In patients with BTAI, the committee strongly recommends endovascular repair.", 0.76))
+    ranked = AnswerRanker(FakeNLP()).rank("How should a blunt aortic injury be repaired?", found)  # type: ignore[arg-type]
+    assert ranked[0].candidate.start == 1000
+
+
+def test_what_the_question_sets_aside_gives_way() -> None:
+    form = QuestionForm.of("What can I offer for muscle cramps other than quinine?")
+    assert form.excluded == {"quinin"}
+    assert form.includes_excluded("Quinine derivatives are effective in reducing cramps.") == ["quinin"]
+
+
+def test_a_list_lead_in_is_quoted_with_its_items() -> None:
+    text = ("Consider an urgent CT scan to assess for pancreatic cancer in people aged 60 and over with weight loss "
+            "and any of the following:\nDiarrhoea\nBack pain\nNew-onset diabetes [new 2015]\nStomach Cancer\n"
+            "Offer endoscopy to people with dysphagia.")
+    lead_in = text.split("\n")[0]
+    prov = Provenance("c0", "g", "g@v", "T", "Recommendations", 100, 100 + len(text), text)
+    candidate = Candidate(Hit("c0", 1.0, provenance=prov), 100, 100 + len(lead_in), lead_in)
+    extended = with_items(candidate)
+    assert extended.text == text[: text.index("\nStomach Cancer")]
+    assert extended.end - extended.start == len(extended.text) and is_statement(extended.text)
+    assert not is_statement(lead_in)
+    alone = Candidate(candidate.hit, 100, 100 + len(lead_in), lead_in)
+    prov_alone = replace(prov, text=lead_in)
+    assert with_items(replace(alone, hit=Hit("c0", 1.0, provenance=prov_alone))).text == lead_in
+
+
+def test_british_and_american_spellings_are_the_same_terms() -> None:
+    assert terms("hospitalised paediatric tumour oedema") == terms("hospitalized pediatric tumor edema")

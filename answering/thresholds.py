@@ -1,0 +1,101 @@
+"""Does a value the question states fall within a threshold or range a sentence states?
+
+A clinician asks about *their* patient: "does a 4 mm lung nodule need follow-up?", "rituximab when
+the CD4 count is 30?". The guideline answers per range: "<5 mm: do not offer follow-up", "≥5 mm
+to <8 mm: offer CT surveillance", "CD4 <50/mm3: not recommended". The recommendation whose range
+holds the patient's value answers the question; the one next to it, worded almost the same,
+answers another patient's.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from answering.quantities import UNITS, WORD_NUMBERS
+
+_UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+_NUM = r"(\d+(?:[.,]\d+)?)"
+_UNIT_AFTER = rf"[\s-]*(?:[x×]\s*10\^?\d+\s*)?(?P<unit>(?:{_UNIT})(?![a-z0-9]))?"
+# Comparator words before a number; after it: "or more", "and over", "or less".
+_BEFORE = {
+    "<": operator.lt, "≤": operator.le, "<=": operator.le, ">": operator.gt, "≥": operator.ge, ">=": operator.ge,
+    "less than": operator.lt, "fewer than": operator.lt, "under": operator.lt, "below": operator.lt,
+    "lower than": operator.lt, "smaller than": operator.lt, "up to": operator.le, "at most": operator.le,
+    "no more than": operator.le, "not exceeding": operator.le, "more than": operator.gt, "greater than": operator.gt,
+    "over": operator.gt, "above": operator.gt, "higher than": operator.gt, "larger than": operator.gt,
+    "older than": operator.gt, "younger than": operator.lt, "at least": operator.ge, "greater than or equal to":
+    operator.ge, "less than or equal to": operator.le, "over the age of": operator.gt, "under the age of": operator.lt,
+}
+_AFTER = {"or more": operator.ge, "or greater": operator.ge, "or higher": operator.ge, "or older": operator.ge,
+          "and over": operator.ge, "and older": operator.ge, "and above": operator.ge, "or over": operator.ge,
+          "or less": operator.le, "or fewer": operator.le, "or lower": operator.le, "or younger": operator.le,
+          "or under": operator.le, "and under": operator.le, "or below": operator.le}
+_BEFORE_ALT = "|".join(sorted((re.escape(w) for w in _BEFORE), key=len, reverse=True))
+_AFTER_ALT = "|".join(sorted((re.escape(w) for w in _AFTER), key=len, reverse=True))
+_COMPARED = re.compile(rf"(?P<cmp>{_BEFORE_ALT})\s*(?:the age of\s*)?{_NUM}{_UNIT_AFTER}", re.IGNORECASE)
+_COMPARED_AFTER = re.compile(rf"{_NUM}{_UNIT_AFTER}\s*(?P<cmp>{_AFTER_ALT})\b", re.IGNORECASE)
+_RANGE = re.compile(rf"(?<![\d.<>≤≥]){_NUM}\s*(?:-|–|to)\s*{_NUM}{_UNIT_AFTER}", re.IGNORECASE)
+_PLAIN = re.compile(rf"(?<![\w.<>≤≥/-]){_NUM}{_UNIT_AFTER}|\b(?P<word>{'|'.join(WORD_NUMBERS)})\b(?P<wunit>\s+\w+)?",
+                    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``value <op> bound`` in ``unit`` ("" when none was written)."""
+
+    test: Callable[[float, float], bool]
+    bound: float
+    unit: str
+
+    def holds(self, value: float) -> bool:
+        return bool(self.test(value, self.bound))
+
+
+def conditions(sentence: str) -> list[Condition]:
+    """The thresholds and ranges a sentence states ("<5 mm", "aged 60 and over", "10-15 mg/L")."""
+    found = []
+    for match in _COMPARED.finditer(sentence):
+        found.append(Condition(_BEFORE[match.group("cmp").lower()], *_value(match.group(2), match.group("unit"))))
+    for match in _COMPARED_AFTER.finditer(sentence):
+        found.append(Condition(_AFTER[match.group("cmp").lower()], *_value(match.group(1), match.group("unit"))))
+    for match in _RANGE.finditer(sentence):
+        low, unit = _value(match.group(1), match.group("unit"))
+        high, _ = _value(match.group(2), match.group("unit"))
+        found += [Condition(operator.ge, low, unit), Condition(operator.le, high, unit)]
+    return found
+
+
+def values(question: str) -> list[tuple[float, str]]:
+    """The values a question states about its patient ("a 4 mm nodule", "a CD4 count of 30")."""
+    if _COMPARED.search(question) or _COMPARED_AFTER.search(question):
+        return []  # it asks about a threshold itself, not a patient's value
+    found = []
+    for match in _PLAIN.finditer(question):
+        if match.group("word"):
+            continue  # "one to three nodes" reads as a count too loosely to test ranges against
+        found.append(_value(match.group(1), match.group("unit")))
+    return found
+
+
+def fit(question: str, sentence: str) -> float:
+    """+1 when every value the question states lies within the sentence's thresholds for it, -1
+    when one lies outside them, 0 when the sentence states none for the question's values."""
+    asked = values(question)
+    stated = conditions(sentence)
+    verdict = 0.0
+    for value, unit in asked:
+        relevant = [c for c in stated if c.unit == unit or not (c.unit and unit)]
+        if not relevant:
+            continue
+        if not all(c.holds(value) for c in relevant):
+            return -1.0
+        verdict = 1.0
+    return verdict
+
+
+def _value(raw: str, unit: str | None) -> tuple[float, str]:
+    canonical, factor = UNITS.get((unit or "").lower(), ("", 1.0))
+    return float(raw.replace(",", "")) * factor, canonical
