@@ -7,7 +7,9 @@ Layout under the index directory::
                             vectors (sentence_vectors.py), lexical/ (BM25 over the same chunks)
 
 A save writes a whole new snapshot, fsyncs it, then swaps CURRENT; a crash at any point
-leaves the previous snapshot live. Inner-product search over L2-normalised vectors (cosine):
+leaves the previous snapshot live. A snapshot's FAISS file is opened memory-mapped read-only, so
+the API workers of one machine share its pages; the first change copies it into memory.
+Inner-product search over L2-normalised vectors (cosine):
 exact up to ``exact_up_to`` vectors, HNSW above (``vector_structure.py``); the manifest records
 which, and a save rebuilds the structure when the size crosses the boundary.
 """
@@ -36,6 +38,7 @@ FORMAT = 1
 LEXICAL = "lexical"
 DEFINITIONS = "definitions.json"  # per guideline version, the abbreviations it defines
 REMOVED = "removed.npy"  # vectors still in an HNSW graph whose chunks are gone
+MAPPED = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class VectorIndex:
         self.exact_up_to = exact_up_to
         self.structure = FLAT
         self._faiss: faiss.Index = empty_index(FLAT, dimension)
+        self._mapped = False  # _faiss is a snapshot's file mapped read-only
         self._removed: set[int] = set()
         self._search = SearchParameters(FLAT, ())
         self._by_int: dict[int, IndexedChunk] = {}
@@ -80,7 +84,7 @@ class VectorIndex:
         for name, expected in manifest["sha256"].items():
             if _sha256_file(snapshot / name) != expected:
                 raise VectorIndexError(f"vector index file {snapshot / name} is corrupt (checksum mismatch)")
-        index._faiss = faiss.read_index(str(snapshot / "vectors.faiss"))
+        index._faiss, index._mapped = faiss.read_index(str(snapshot / "vectors.faiss"), MAPPED), True
         with open(snapshot / "chunks.jsonl", encoding="utf-8") as fh:
             for line in fh:
                 row = json.loads(line)
@@ -167,6 +171,13 @@ class VectorIndex:
         if not lexical.empty:
             _fsync_dir(staging / LEXICAL)
 
+    def _writable(self) -> faiss.Index:
+        """The FAISS index, first copied into memory if it is still a snapshot's mapped file (a
+        mapped index cannot grow or shrink; FAISS aborts the process if asked to)."""
+        if self._mapped:
+            self._faiss, self._mapped = faiss.deserialize_index(faiss.serialize_index(self._faiss)), False
+        return self._faiss
+
     def _rebuild(self) -> None:
         """The structure this size calls for, holding only the vectors of chunks still indexed."""
         structure = structure_for(self.count, self.exact_up_to)
@@ -174,7 +185,7 @@ class VectorIndex:
         index = empty_index(structure, self.dimension)
         if len(ints):
             index.add_with_ids(vectors, ints)
-        self._faiss, self.structure, self._removed = index, structure, set()
+        self._faiss, self._mapped, self.structure, self._removed = index, False, structure, set()
         self._search = SearchParameters(structure, ())
 
     # -- content ---------------------------------------------------------------------------
@@ -224,7 +235,7 @@ class VectorIndex:
             raise ValueError(f"expected the sentences of {len(chunks)} chunks, got {len(sentences)}")
         self.remove([c.chunk_id for c in chunks if c.chunk_id in self._int_of])
         ids = np.arange(self._next_id, self._next_id + len(chunks), dtype=np.int64)
-        self._faiss.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+        self._writable().add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         for int_id, chunk in zip(ids.tolist(), chunks, strict=True):
             self._by_int[int_id] = chunk
             self._int_of[chunk.chunk_id] = int_id
@@ -238,7 +249,7 @@ class VectorIndex:
         for int_id in ints:
             del self._by_int[int_id]
         if ints and self.structure == FLAT:
-            self._faiss.remove_ids(np.asarray(ints, dtype=np.int64))  # type: ignore[arg-type]  # stubs lag the API
+            self._writable().remove_ids(np.asarray(ints, dtype=np.int64))  # type: ignore[arg-type]  # stubs lag the API
         elif ints:  # HNSW cannot delete: searched around until the next rebuild
             self._removed.update(ints)
             self._search = SearchParameters(self.structure, self._removed)

@@ -227,6 +227,8 @@ def test_population_conflicts_between_question_and_sentence(question: str, sente
     ("Should a 65 year old with weight loss have a CT?", "Consider CT in people aged 60 and over with weight loss.", 1.0),
     ("Should a 65 year old with weight loss have a CT?", "Consider CT in people with weight loss.", 0.0),
     ("From what age is CT advised?", "Consider CT in people aged 60 and over.", 0.0),  # asks for the threshold
+    ("How often before the 20th exposure day?", "Test mild cases yearly or after intensive exposure (≥5 EDs).", 0.0),
+    ("Which test for a CD4 count of 30?", "Offer it to patients with a platelet count below 50.", 0.0),  # not CD4
 ])
 def test_a_value_the_question_states_is_tested_against_the_ranges_a_sentence_states(
         question: str, sentence: str, fits: float) -> None:

@@ -182,3 +182,22 @@ def test_a_versions_abbreviations_are_saved_and_leave_with_its_chunks(tmp_path: 
     reopened.remove_version("g1@a")
     reopened.save()
     assert VectorIndex.open(tmp_path, "m", 8).definitions("g1@a") is None
+
+
+@pytest.mark.parametrize("exact_up_to", [1000, 100])  # flat, HNSW
+def test_a_reopened_index_is_read_mapped_and_changed_in_its_own_copy(tmp_path: Path, exact_up_to: int) -> None:
+    vectors = unit_vectors(200, dim=16, seed=5)
+    index = VectorIndex(tmp_path, "m", 16, exact_up_to=exact_up_to)
+    index.add([IndexedChunk(f"c{i}", "") for i in range(200)], vectors)
+    index.save()
+    on_disk = tmp_path / "snapshots" / str(index.snapshot) / "vectors.faiss"
+    written = on_disk.read_bytes()
+    serving = VectorIndex.open(tmp_path, "m", 16, exact_up_to=exact_up_to)
+    writer = VectorIndex.open(tmp_path, "m", 16, exact_up_to=exact_up_to)
+    writer.remove(["c0"])
+    writer.add([IndexedChunk("new", "")], vectors[:1])
+    assert writer.search(vectors[0], 1)[0][0] == "new"
+    assert serving.search(vectors[0], 1)[0][0] == "c0"  # the other process's view is the snapshot's
+    assert on_disk.read_bytes() == written
+    writer.save()
+    assert VectorIndex.open(tmp_path, "m", 16, exact_up_to=exact_up_to).search(vectors[0], 1)[0][0] == "new"
