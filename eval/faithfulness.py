@@ -8,7 +8,8 @@ grade labels changed, faithful shortenings that must pass) runs on two splits of
 the tuning split the verifier's rules were written against, and a held-out split (a quarter of the
 guidelines, chosen by a hash of their id) reported separately.
 pubmedqa: each question's long answer against its own abstract and against the most similar
-other abstract; reports the ROC AUC of the verifier's score.
+other abstract, checked claim by claim as answers are; reports the ROC AUC of the verifier's score
+(the claims' mean), and of the whole long answer checked as one claim, in the same run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from answering.claim_verifier import ClaimVerifier
+from answering.claim_verifier import ClaimVerifier, split_claims
 from answering.faithfulness import Evidence
 from ckg.jsonl import read_jsonl
 from ckg.nlp.pipeline import ClinicalNLP, get_nlp
@@ -107,19 +108,23 @@ def pubmedqa_auc(check: ClaimVerifier, corpus: Path, questions: Path, limit: int
     rows = [row for _, row in read_jsonl(questions)][:limit]
     ids = list(abstracts)
     vectors = check.embedder.embed([abstracts[i] for i in ids])
-    scores, labels = [], []
+    scores, whole, labels = [], [], []
     for row in rows:
         gold = f"pmid-{row['gold_pmid']}"
         similar = vectors @ vectors[ids.index(gold)]
         similar[ids.index(gold)] = -1.0
         other = ids[int(np.argmax(similar))]  # the closest other abstract: a related topic, a hard negative
+        claims = split_claims(row["long_answer"]) or [row["long_answer"]]
         for pmid, label in ((gold, 1), (other, 0)):
-            text = abstracts[pmid]
-            scores.append(check.verify(row["long_answer"], [Evidence(pmid, text, 0, 0, len(text))]).score)
+            evidence = [Evidence(pmid, abstracts[pmid], 0, 0, len(abstracts[pmid]))]
+            # As answers are checked: claim by claim, each against its closest evidence sentence.
+            scores.append(float(np.mean([check.verify(claim, evidence).score for claim in claims])))
+            whole.append(check.verify(row["long_answer"], evidence).score)
             labels.append(label)
     by_label = {"own abstract": [s for s, y in zip(scores, labels, strict=True) if y],
                 "most similar other": [s for s, y in zip(scores, labels, strict=True) if not y]}
     return {"pairs": len(scores), "roc_auc": round(_roc_auc(np.array(scores), np.array(labels)), 4),
+            "roc_auc_as_one_claim": round(_roc_auc(np.array(whole), np.array(labels)), 4),
             "scores": {k: [round(x, 4) for x in v] for k, v in by_label.items()}}
 
 
@@ -160,6 +165,8 @@ def add_to_report(report: Report, perturbations: dict[str, Any] | None, auc: dic
     if auc:
         report.heading("PubMedQA long answers")
         report.text(f"Each long answer against its own abstract (label 1) and the most similar other abstract "
-                    f"(label 0): ROC AUC **{auc['roc_auc']:.3f}** on {auc['pairs']} pairs.")
+                    f"(label 0), checked as answers are, claim by claim (its score the claims' mean): ROC AUC "
+                    f"**{auc['roc_auc']:.3f}** on {auc['pairs']} pairs. The whole long answer checked as one "
+                    f"claim, same run: {auc['roc_auc_as_one_claim']:.3f}.")
         report.histogram("pubmedqa-verifier-scores", "Verifier score: own abstract vs most similar other",
                          auc["scores"], "verifier score")

@@ -87,8 +87,9 @@ def _faithfulness(report: Report, metrics: dict[str, Any]) -> None:
         report.text("Second, harder generator (tuning split / held-out guidelines):")
         report.table(rows, "perturbation")
     if a := metrics.get("pubmedqa"):
-        report.text(f"PubMedQA long answer vs own / most similar other abstract: ROC AUC **{a['roc_auc']}** "
-                    f"({a['pairs']} pairs).")
+        one_claim = f"; as one claim {a['roc_auc_as_one_claim']}" if "roc_auc_as_one_claim" in a else ""
+        report.text(f"PubMedQA long answer vs own / most similar other abstract, claim by claim: ROC AUC "
+                    f"**{a['roc_auc']}** ({a['pairs']} pairs{one_claim}).")
 
 
 def _bench_ingest(report: Report, metrics: dict[str, Any]) -> None:
@@ -164,6 +165,8 @@ def _specialist(report: Report, metrics: dict[str, Any]) -> None:
     report.table(result["rates"], "answer ranking")
     if "baseline_rates" in result:
         report.table(result["baseline_rates"], "baseline: most relevant sentence first")
+    if fitted := result.get("fitted_ranking"):
+        report.table(fitted["leads"], "leads with the gold: shipped vs fitted weights")
 
 
 SECTIONS: dict[str, Callable[[Report, dict[str, Any]], None]] = {

@@ -101,6 +101,17 @@ def test_faithfulness_suite_on_real_recommendations(home: Path, tmp_path: Path) 
     assert "False alarms" in report
 
 
+def test_faithfulness_on_pubmedqa_long_answers_checks_them_claim_by_claim(home: Path, tmp_path: Path,
+                                                                         pubmedqa_slice: tuple[Path, Path]) -> None:
+    corpus, questions = pubmedqa_slice
+    metrics, report = _eval(home, tmp_path, "faithfulness", "--corpus", str(corpus), "--questions", str(questions),
+                            "--limit", "8")
+    auc = metrics["pubmedqa"]
+    assert auc["pairs"] == 16 and len(auc["scores"]["own abstract"]) == 8
+    assert 0.5 < auc["roc_auc"] <= 1.0 and 0.0 <= auc["roc_auc_as_one_claim"] <= 1.0
+    assert "claim by claim" in report
+
+
 def test_embedding_benchmark_exports_int8_close_to_torch(home: Path, tmp_path: Path,
                                                          pubmedqa_slice: tuple[Path, Path]) -> None:
     corpus, questions = pubmedqa_slice
