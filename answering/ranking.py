@@ -72,8 +72,11 @@ def with_items(candidate: Candidate) -> Candidate:
     if prov is None or not _LEAD_IN.search(candidate.text):
         return candidate
     offset = candidate.end - prov.char_start
-    end, items = offset, 0
-    for line in prov.text[offset:].split("\n")[1 : MAX_LIST_ITEMS + 1]:
+    rest_of_line, newline, following = prov.text[offset:].partition("\n")
+    if rest_of_line.strip() or not newline:
+        return candidate  # the lead-in does not end its line: no items below it
+    end, items = offset + len(rest_of_line), 0
+    for line in following.split("\n")[:MAX_LIST_ITEMS]:
         if not line.strip() or len(line.split()) > _ITEM_WORDS or _LEAD_IN.search(line):
             break
         end += 1 + len(line)

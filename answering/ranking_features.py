@@ -42,8 +42,6 @@ FEATURES = (
     "strong_wording", "weak_wording", "quantity_stated", "quantity_fit", "population_conflict", "includes_excluded",
     "excludes_too", "methods", "asserts_opposite", "excludes_with_question",
 )
-# Read for the best few only (a ConText pass per sentence): 0 for the others.
-ASSERTION_FEATURES = ("asserts_opposite", "excludes_with_question")
 FOCUS_WEIGHT = 2.0  # the thing "which/what" asks about counts twice among the question's terms
 GRADE_STRENGTH = {"strong": 1.0, "moderate": 0.75, "good-practice": 0.625, "weak": 0.375, "expert-opinion": 0.375,
                   "insufficient": 0.375}

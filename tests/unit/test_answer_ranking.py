@@ -270,6 +270,9 @@ def test_a_list_lead_in_is_quoted_with_its_items() -> None:
     alone = Candidate(candidate.hit, 100, 100 + len(lead_in), lead_in)
     prov_alone = replace(prov, text=lead_in)
     assert with_items(replace(alone, hit=Hit("c0", 1.0, provenance=prov_alone))).text == lead_in
+    inline = lead_in + " diarrhoea or back pain.\nStomach Cancer"
+    prov_inline = replace(prov, text=inline)
+    assert with_items(replace(alone, hit=Hit("c0", 1.0, provenance=prov_inline))).text == lead_in
 
 
 def test_british_and_american_spellings_are_the_same_terms() -> None:
