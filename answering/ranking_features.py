@@ -121,10 +121,12 @@ class QuestionReading:
     question: str
     form: QuestionForm
     methods_ok: bool
+    values: tuple[thresholds.Value, ...]  # what it states about its patient ("a 4 mm nodule")
 
     @classmethod
     def of(cls, question: str) -> QuestionReading:
-        return cls(question, QuestionForm.of(question), bool(_ASKS_ABOUT_METHODS.search(question)))
+        return cls(question, QuestionForm.of(question), bool(_ASKS_ABOUT_METHODS.search(question)),
+                   tuple(thresholds.values(question)))
 
 
 def features(question: QuestionReading, ranked: list[tuple[int, Candidate]], relevance: Relevance) -> list[Scored]:
@@ -159,7 +161,7 @@ def _scored(question: QuestionReading, candidate: Candidate, found: dict[str, fl
         "strong_wording": float(bool(_STRONG_WORDING.search(text))),
         "weak_wording": float(bool(_WEAK_WORDING.search(text))),
         "quantity_stated": float(form.asks_quantity and states_quantity(text)),
-        "quantity_fit": thresholds.fit(question.question, text),
+        "quantity_fit": thresholds.fit(question.values, text),
         "population_conflict": float(len(conflicts)),
         "includes_excluded": float(bool(included)),
         "excludes_too": float(not included and form.excludes_too(candidate.scored_text)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from answering.quantities import UNITS, WORD_NUMBERS
@@ -107,12 +107,14 @@ def values(question: str) -> list[Value]:
     return found
 
 
-def fit(question: str, sentence: str) -> float:
-    """+1 when every value the question states lies within the sentence's thresholds for it, -1
-    when one lies outside them, 0 when the sentence states none for the question's values."""
+def fit(asked: Sequence[Value], sentence: str) -> float:
+    """+1 when every value the question states (``values``) lies within the sentence's thresholds
+    for it, -1 when one lies outside them, 0 when the sentence states none for those values."""
+    if not asked:
+        return 0.0
     stated = conditions(sentence)
     verdict = 0.0
-    for value in values(question):
+    for value in asked:
         relevant = [c for c in stated if c.speaks_of(value)]
         if not relevant:
             continue

@@ -232,7 +232,7 @@ def test_population_conflicts_between_question_and_sentence(question: str, sente
 ])
 def test_a_value_the_question_states_is_tested_against_the_ranges_a_sentence_states(
         question: str, sentence: str, fits: float) -> None:
-    assert thresholds.fit(question, sentence) == fits
+    assert thresholds.fit(thresholds.values(question), sentence) == fits
 
 
 def test_the_recommendation_whose_range_holds_the_patients_value_leads() -> None:
