@@ -30,16 +30,17 @@ WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "once": 1, "twice": 2, "single": 1, "half": 0.5,
 }
-_UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+# The unit names as one regex alternation, longest first ("mmhg" before "mm").
+UNIT_PATTERN = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 _NUMBER = r"\d+(?:[.,]\d+)*(?:\.\d+)?"
 _QUANTITY = re.compile(
     rf"(?P<num>{_NUMBER}|\b(?:{'|'.join(WORD_NUMBERS)})\b)(?:\s*(?:-|to|–)\s*(?P<num2>{_NUMBER}))?"
-    rf"[\s-]*(?P<unit>(?:{_UNIT_ALT})(?![a-z]))?",
+    rf"[\s-]*(?P<unit>(?:{UNIT_PATTERN})(?![a-z]))?",
     re.IGNORECASE,
 )
 
 
-_UNIT_WORDS = re.compile(rf"(?<=\d)[\s-]*(?:{_UNIT_ALT})(?![a-z])", re.IGNORECASE)
+_UNIT_WORDS = re.compile(rf"(?<=\d)[\s-]*(?:{UNIT_PATTERN})(?![a-z])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

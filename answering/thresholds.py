@@ -14,12 +14,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from answering.quantities import UNITS, WORD_NUMBERS
+from answering.quantities import UNIT_PATTERN, UNITS, WORD_NUMBERS
 from answering.terms import terms
 
-_UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 _NUM = r"(\d+(?:[.,]\d+)?)"
-_UNIT_AFTER = rf"[\s-]*(?:[x×]\s*10\^?\d+\s*)?(?P<unit>(?:{_UNIT})(?![a-z0-9]))?"
+_UNIT_AFTER = rf"[\s-]*(?:[x×]\s*10\^?\d+\s*)?(?P<unit>(?:{UNIT_PATTERN})(?![a-z0-9]))?"
 # Comparator words before a number; after it: "or more", "and over", "or less".
 _BEFORE = {
     "<": operator.lt, "≤": operator.le, "<=": operator.le, ">": operator.gt, "≥": operator.ge, ">=": operator.ge,
