@@ -36,7 +36,13 @@ FEATURES = ("best", "second", "top3", "margin", "near_best", "dense_top", "bm25_
             "coverage_guideline")
 NEAR = 0.05  # sentences within this of the best count as "close to the best"
 FORMAT = 1
-PACKAGED = Path(__file__).resolve().parent / "models" / "abstention.json"
+PACKAGED = Path(__file__).resolve().parent / "models" / "abstention.json"  # fitted with the torch embedder
+PACKAGED_FOR = {"all-MiniLM-L6-v2+onnx-int8": PACKAGED.with_name("abstention-onnx-int8.json")}
+
+
+def packaged_model_path(embedder: str) -> Path:
+    """The artifact shipped for this embedder (scores are on each embedder's own scale)."""
+    return PACKAGED_FOR.get(embedder, PACKAGED)
 
 
 @dataclass(frozen=True)

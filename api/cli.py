@@ -265,7 +265,7 @@ def serve(
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise typer.BadParameter("give both --ssl-certfile and --ssl-keyfile, or neither")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("api.serving:create_app", factory=True, host=host, port=port, workers=workers,
                 ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, proxy_headers=forwarded_allow_ips is not None,
                 forwarded_allow_ips=forwarded_allow_ips, server_header=False, timeout_keep_alive=5,
                 timeout_graceful_shutdown=10)

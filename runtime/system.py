@@ -14,8 +14,7 @@ from access.audit import AuditLog
 from access.credentials import Authenticator
 from access.keys import ApiKeys
 from access.tokens import OidcVerifier
-from answering.abstention import PACKAGED as PACKAGED_ABSTENTION_MODEL
-from answering.abstention import AbstentionModel
+from answering.abstention import AbstentionModel, packaged_model_path
 from answering.answer import Answer
 from answering.checking import DraftChecker
 from answering.claim_verifier import ClaimVerifier, SentenceVerifier
@@ -109,15 +108,15 @@ def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, in
 
 
 def abstention_model(settings: Settings, embedder: Embedder) -> AbstentionModel | None:
-    """The configured model; the packaged one only if it was fitted with this embedder (an explicitly
-    configured model that was not is refused: its probabilities would be on the wrong scale)."""
+    """The configured model, or the one packaged for this embedder (a model fitted with another
+    embedder is refused: its probabilities would be on the wrong scale)."""
     r = settings.retrieval
     if r.abstention == "threshold":
         return None
     if r.abstention_model is not None:
         return AbstentionModel.load(r.abstention_model, embedder.name)
     try:
-        return AbstentionModel.load(PACKAGED_ABSTENTION_MODEL, embedder.name)
+        return AbstentionModel.load(packaged_model_path(embedder.name), embedder.name)
     except ConfigurationError as exc:
         log.warning("abstention by similarity threshold: %s", exc)
         return None

@@ -42,7 +42,7 @@ from retrieval.embeddings import get_embedder
 from retrieval.vector_index import VectorIndex
 from runtime.system import System, open_graph
 
-CKG = [sys.executable, "-m", "api.cli"]
+CKG = [sys.executable, "-m", "api.main"]  # as the `ckg` command runs
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -4,7 +4,8 @@ Run in a fresh interpreter (``python -m eval.bench.startup``, as ``bench memory`
 nothing is loaded before it: each part is loaded in the order ``ckg serve`` loads it and
 measured as it comes, so a part's memory is what it adds on top of the parts before it. Then,
 in the same process, the ways the same parts were loaded before (vocabularies built from their
-sources, BM25 rebuilt from the chunk texts, the drug library's own import) for comparison.
+sources, BM25 rebuilt from the chunk texts, the drug library's own import, the concept phrases
+in medspaCy's TargetMatcher) for comparison.
 Prints one JSON object.
 """
 
@@ -41,7 +42,11 @@ def main() -> None:
         import fastapi  # noqa: F401
         import uvicorn  # noqa: F401
 
-        import runtime.system  # noqa: F401  # torch (via spaCy's thinc), spaCy, the neo4j driver
+        from ckg.settings import get_settings
+        from ckg.without_torch import keep_torch_out
+
+        keep_torch_out(get_settings().embedding.backend)  # as `ckg serve` does
+        import runtime.system  # noqa: F401  # spaCy, the neo4j driver (and torch, if it embeds with it)
 
     def graph() -> None:
         from ckg.settings import get_settings
@@ -90,12 +95,27 @@ def main() -> None:
     def drug_library() -> None:
         import drug_named_entity_recognition  # noqa: F401  # builds its fuzzy-match index on import
 
+    def target_matcher() -> None:
+        from medspacy.ner import TargetMatcher, TargetRule
+
+        from ckg.nlp.pipeline import get_nlp
+
+        nlp = get_nlp()
+        matcher = TargetMatcher(nlp._nlp)
+        matcher.add([TargetRule(p, "CONDITION") for p in nlp.lexicon.phrases]
+                    + [TargetRule(p, "PHENOTYPE") for p in nlp.phenotypes.phrases])
+        loaded["target_matcher"] = matcher  # held, so that its memory is counted
+
+    from ckg.settings import get_settings
+
+    backend = get_settings().embedding.backend
+    torch = "torch (via spaCy's thinc)" if backend == "torch" else "no torch"
     serve = measured([
-        ("Python packages (torch via spaCy, spaCy, FastAPI, uvicorn, neo4j driver)", packages),
+        (f"Python packages ({torch}, spaCy, FastAPI, uvicorn, neo4j driver)", packages),
         ("graph driver, connected, schema checked", graph),
         ("clinical vocabularies (ICD-10-CM, HPO), from the cache", vocabularies),
-        ("clinical NLP pipeline (medspaCy rules, ConText, drug dictionary)", clinical_nlp),
-        ("embedding model (sentence-transformers)", embedder),
+        ("clinical NLP pipeline (concept phrase index, ConText, drug dictionary)", clinical_nlp),
+        (f"embedding model ({'sentence-transformers' if backend == 'torch' else 'ONNX Runtime, int8'})", embedder),
         ("index snapshot (FAISS, evidence-sentence vectors, saved BM25)", index),
         ("the answer pipeline assembled from the parts above", pipeline),
     ])
@@ -103,6 +123,7 @@ def main() -> None:
         ("vocabularies built from their sources (a first start)", vocabularies_from_sources),
         ("BM25 rebuilt from the chunk texts", bm25_from_texts),
         ("the drug library's own import (with its fuzzy-match index)", drug_library),
+        ("the concept phrases in medspaCy's TargetMatcher (spaCy PhraseMatcher) instead", target_matcher),
     ])
     loaded["graph"].close()
     print(json.dumps({"serve": serve, "replaced": before, "vectors": loaded["index"].count}))

@@ -19,7 +19,7 @@ from runtime.system import System
 
 from ..conftest import REPO
 
-CKG = [sys.executable, "-m", "api.cli"]
+CKG = [sys.executable, "-m", "api.main"]  # as the `ckg` command runs
 
 
 def run_ckg(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -95,7 +95,7 @@ def test_ckg_verify_reads_pairs_and_writes_verdicts(tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text(json.dumps({"id": "p1", "claim": "Men aged 65 to 80 years should be screened once.",
                                  "evidence": [AAA]}) + "\n")
-    result = subprocess.run([sys.executable, "-m", "api.cli", "verify", str(pairs), "--json"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "api.main", "verify", str(pairs), "--json"], capture_output=True,
                             text=True, cwd=REPO, env={"CKG_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
                             timeout=300)
     assert result.returncode == 0, result.stderr
