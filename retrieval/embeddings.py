@@ -1,4 +1,5 @@
-"""Embedders: one Protocol, and the sentence-transformers implementation used by default."""
+"""Embedders: one Protocol, the sentence-transformers (torch) implementation, and the choice between it and
+ONNX int8 (the default, ``retrieval.onnx_embedder``) by settings."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def _cached(settings: EmbeddingSettings) -> Embedder:
         from retrieval.onnx_embedder import OnnxInt8Embedder
 
         path = resolve_model_path(settings.model)
-        return OnnxInt8Embedder(settings.model, path, settings.cache_dir, settings.batch_size)
+        return OnnxInt8Embedder(settings.model, path, settings.cache_dir)
     return SentenceTransformerEmbedder(settings.model, settings.batch_size, settings.device)
 
 

@@ -38,7 +38,8 @@ def run(settings: Settings, questions: list[str], timeout_s: float = 300.0) -> d
                 client.post("/v1/query", json={"question": q}).raise_for_status()
                 latencies.append((time.perf_counter() - t) * 1000)
         peak = memory_mb(server.pid)
-    return {"questions": len(questions), "first_startup_s": round(first_start_s, 1), "startup_s": round(startup_s, 1),
+    return {"embedder": settings.embedding.backend, "questions": len(questions),
+            "first_startup_s": round(first_start_s, 1), "startup_s": round(startup_s, 1),
             "rss_after_startup_mb": after_start["VmRSS"], "rss_after_queries_mb": peak["VmRSS"],
             "pss_after_queries_mb": peak["Pss"],
             "peak_rss_mb": peak["VmHWM"], "query_latency": percentiles(latencies), "parts": startup_parts(settings)}
@@ -52,7 +53,8 @@ def startup_parts(settings: Settings) -> dict[str, object]:
 
 
 def add_to_report(report: Report, result: dict[str, object], corpus: dict[str, object]) -> None:
-    report.text(f"Corpus: {corpus}. Healthy after **{result['startup_s']} s** ({result['first_startup_s']} s on a "
+    report.text(f"Corpus: {corpus}; embedder backend {result['embedder']}. "
+                f"Healthy after **{result['startup_s']} s** ({result['first_startup_s']} s on a "
                 f"first start, building the vocabulary cache); after {result['questions']} questions the API "
                 f"process peaked at **{result['peak_rss_mb']} MB** resident (graph server excluded).")
     report.table({"API server": {k: v for k, v in result.items() if k not in {"query_latency", "parts"}}}, "")

@@ -37,10 +37,10 @@ class EmbedderContract:
         assert np.array_equal(first, again)
 
     def test_a_text_embeds_alike_alone_and_in_a_batch(self, embedder: Embedder) -> None:
-        # Not identical for int8: dynamic quantisation scales activations per batch (cosine 0.991 seen).
+        # Stored sentence vectors (embedded in batches at ingestion) stand in for ones embedded per question.
         alone = embedder.embed(SENTENCES[:1])[0]
         batched = embedder.embed(SENTENCES)[0]
-        assert float(alone @ batched) > 0.98
+        assert np.allclose(alone, batched, atol=1e-5)
 
     def test_empty_input_gives_an_empty_matrix(self, embedder: Embedder) -> None:
         empty = embedder.embed([])

@@ -30,7 +30,7 @@ def test_embedded_server_starts_on_demand_and_status_reports_counts(ingested: Pa
     assert "ArcadeDB" in status["graph"]["engine"]
     assert status["graph"]["nodes"]["Guideline"] == 1
     assert status["graph"]["nodes"]["Chunk"] == status["index"]["vectors"] > 50
-    assert status["index"]["model"] == "all-MiniLM-L6-v2" and status["index"]["dimension"] == 384
+    assert status["index"]["model"] == "all-MiniLM-L6-v2+onnx-int8" and status["index"]["dimension"] == 384
     assert status["consistent"] is True
 
 

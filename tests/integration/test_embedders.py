@@ -23,6 +23,12 @@ class TestOnnxInt8Embedder(EmbedderContract):
     def embedder(self) -> Embedder:
         return get_embedder(EmbeddingSettings(backend="onnx-int8"))
 
+    def test_a_text_gets_the_same_vector_whatever_it_is_embedded_with(self, embedder: Embedder) -> None:
+        """One text per inference: int8 activations are scaled per input, so a batch would change them."""
+        alone = embedder.embed(SENTENCES[2:])
+        assert np.array_equal(embedder.embed(SENTENCES)[2:], alone)
+        assert np.array_equal(embedder.embed([SENTENCES[2], "x " * 300])[:1], alone)
+
 
 class TestCachingEmbedder(EmbedderContract):
     """The evidence-sentence cache in front of the torch embedder, small enough to evict."""

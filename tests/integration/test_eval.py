@@ -13,6 +13,7 @@ from answering.abstention import AbstentionModel
 from ckg.jsonl import read_jsonl
 from ckg.settings import get_settings
 from eval.cli import SPECIALIST_QUESTIONS
+from retrieval.onnx_embedder import BACKEND as ONNX_BACKEND
 
 from ..conftest import DEV, FEDERAL, PUBMEDQA
 from .api_support import embedded_home, run_ckg
@@ -88,7 +89,9 @@ def test_abstention_answers_with_the_gold_and_abstains_without(home: Path, tmp_p
     assert decisions["abstention model (cross-validated)"]["balanced accuracy"] >= 0.6
     assert result["roc_auc"]["abstention model (cross-validated)"] > 0.6
     assert "ROC AUC" in report
-    model = AbstentionModel.load(fitted, get_settings().embedding.model)  # what the pipeline would load
+    default = get_settings().embedding
+    assert default.backend == ONNX_BACKEND
+    model = AbstentionModel.load(fitted, f"{default.model}+{ONNX_BACKEND}")  # what the pipeline would load
     assert model.fitted_on["cases"] == result["cases"] and 0.0 < model.threshold < 1.0
 
 
