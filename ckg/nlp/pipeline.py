@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from ckg.nlp.concepts import Assertion, Concept, Mention
+from ckg.nlp.derived_cache import load_or_build, source_key
 from ckg.nlp.drugs import Drug, get_drugs
 from ckg.nlp.lexicon import Lexicon
 from ckg.nlp.phenotypes import PhenotypeLexicon
@@ -49,11 +50,10 @@ class ClinicalNLP:
 
     def _phrase_index(self, nlp: Language) -> PhraseIndex:
         """Condition phrases first (a phrase both name stays a condition), tokenized as texts are."""
-        labelled = [(p, "CONDITION", c) for p, c in self.lexicon.phrases.items()]
-        labelled += [(p, "PHENOTYPE", c) for p, c in self.phenotypes.phrases.items()]
-        docs = nlp.tokenizer.pipe(p.lower() for p, _, _ in labelled)  # type: ignore[union-attr]
-        return PhraseIndex((tuple(t.lower_ for t in doc), label, c)
-                           for doc, (_, label, c) in zip(docs, labelled, strict=True))
+        labelled = [(p.lower(), "CONDITION", c) for p, c in self.lexicon.phrases.items()]
+        labelled += [(p.lower(), "PHENOTYPE", c) for p, c in self.phenotypes.phrases.items()]
+        tokens = tokenized(nlp, [p for p, _, _ in labelled])
+        return PhraseIndex((tuple(tokens[p]), label, c) for p, label, c in labelled)
 
     def analyze(self, text: str) -> list[Mention]:
         with self._lock:  # spaCy pipelines are not documented as thread-safe; the API calls from a pool
@@ -74,6 +74,17 @@ class ClinicalNLP:
             if concept is not None:
                 mentions.append(Mention(concept, ent.start_char, ent.end_char, ent.text, assertion_of(ent)))
         return mentions
+
+
+def tokenized(nlp: Language, phrases: list[str]) -> dict[str, list[str]]:
+    """Each phrase's tokens, lower-cased, kept per machine (``ckg.nlp.derived_cache``): tokenizing
+    tens of thousands of phrases costs every starting process half a second."""
+    def build() -> dict[str, list[str]]:
+        docs = nlp.tokenizer.pipe(phrases)  # type: ignore[union-attr]
+        return {p: [t.lower_ for t in doc] for p, doc in zip(phrases, docs, strict=True)}
+
+    key = source_key(["spacy", "medspacy"], data="\n".join(phrases))
+    return load_or_build("phrase-tokens", key, build, dict, dict)
 
 
 def assertion_of(ent: Span) -> Assertion:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import simple_icd_10_cm as icd
 
+from ckg.nlp import drugs
 from ckg.nlp.drugs import get_drugs
 from ckg.nlp.lexicon import build_lexicon
-from ckg.nlp.pipeline import ClinicalNLP, get_nlp
+from ckg.nlp.pipeline import ClinicalNLP, get_nlp, tokenized
 from ckg.nlp.synonyms import ABBREVIATIONS, CONDITION_SYNONYMS
 from ckg.nlp.vocabulary import load_vocabulary
 from tests.conftest import DEV
@@ -135,3 +137,15 @@ def test_a_cache_directory_that_cannot_be_written_costs_only_the_rebuild(tmp_pat
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("")
     assert load_vocabulary(blocked).lexicon.phrases == build_lexicon().phrases
+
+
+def test_the_drug_dictionary_and_phrase_tokens_read_back_from_the_cache_as_built(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = drugs._build_dictionary()
+    assert drugs._from_json(json.loads(json.dumps(drugs._to_json(built)))).names == built.names
+    nlp = get_nlp()._nlp
+    phrases = ["congestive heart failure", "type 2 diabetes mellitus", "non-st elevation (nstemi) myocardial infarction"]
+    first = tokenized(nlp, phrases)  # built, then kept under the cache directory
+    assert list((tmp_path / "clinical-kg").glob("phrase-tokens-*.json"))
+    assert tokenized(nlp, phrases) == first and first[phrases[2]][:3] == ["non", "-", "st"]
