@@ -3,8 +3,8 @@
 Starts ``ckg serve`` on a free loopback port against CKG_HOME, waits for /v1/healthz, sends
 the questions, then reads the server process's peak resident set (VmHWM) from /proc. The graph
 server runs in its own process and is not counted. Start-up is timed twice: a first start on
-this machine (no vocabulary cache: an empty cache directory) and a later one. What each part of
-a start costs is measured in a fresh interpreter (``eval.bench.startup``).
+this machine (no vocabulary, phrase or drug-name cache: an empty cache directory) and a later
+one. What each part of a start costs is measured in a fresh interpreter (``eval.bench.startup``).
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def startup_parts(settings: Settings) -> dict[str, object]:
 def add_to_report(report: Report, result: dict[str, object], corpus: dict[str, object]) -> None:
     report.text(f"Corpus: {corpus}; embedder backend {result['embedder']}. "
                 f"Healthy after **{result['startup_s']} s** ({result['first_startup_s']} s on a "
-                f"first start, building the vocabulary cache); after {result['questions']} questions the API "
+                f"first start, building its caches: vocabularies, concept phrases, drug names); "
+                f"after {result['questions']} questions the API "
                 f"process peaked at **{result['peak_rss_mb']} MB** resident (graph server excluded).")
     report.table({"API server": {k: v for k, v in result.items() if k not in {"query_latency", "parts"}}}, "")
     latency, parts = result["query_latency"], result["parts"]
