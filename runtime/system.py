@@ -39,7 +39,7 @@ from retrieval.as_of import retriever_as_of
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.retriever import HybridRetriever
 from retrieval.sentence_cache import CachingEmbedder
-from retrieval.vector_index import VectorIndex
+from retrieval.vector_index import VectorIndex, search_one_query_at_a_time
 from review.desk import ReviewDesk
 from review.items import ORIGIN_STALE
 from runtime import lifecycle
@@ -95,6 +95,7 @@ def build_verifier(settings: Settings, embedder: Embedder) -> Verifier:
 
 def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, index: VectorIndex) -> QueryPipeline:
     r = settings.retrieval
+    search_one_query_at_a_time()
     nlp = get_nlp()
     retriever = HybridRetriever(graph, embedder, index, index.lexical(), r.candidates, r.rrf_k,
                                 r.channel_weights, nlp)
