@@ -37,12 +37,15 @@ FEATURES = ("best", "second", "top3", "margin", "near_best", "dense_top", "bm25_
 NEAR = 0.05  # sentences within this of the best count as "close to the best"
 FORMAT = 1
 PACKAGED = Path(__file__).resolve().parent / "models" / "abstention.json"  # fitted with the torch embedder
-PACKAGED_FOR = {"all-MiniLM-L6-v2+onnx-int8": PACKAGED.with_name("abstention-onnx-int8.json")}
 
 
 def packaged_model_path(embedder: str) -> Path:
-    """The artifact shipped for this embedder (scores are on each embedder's own scale)."""
-    return PACKAGED_FOR.get(embedder, PACKAGED)
+    """The shipped artifact that names this embedder (scores are on each embedder's own scale);
+    the torch one if none does, which ``AbstentionModel.load`` then refuses with its reason."""
+    for path in sorted(PACKAGED.parent.glob("abstention*.json")):
+        if json.loads(path.read_text()).get("embedder") == embedder:
+            return path
+    return PACKAGED
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,6 @@ def build_verifier(settings: Settings, embedder: Embedder) -> Verifier:
 
 def build_pipeline(settings: Settings, graph: GraphStore, embedder: Embedder, index: VectorIndex) -> QueryPipeline:
     r = settings.retrieval
-    search_one_query_at_a_time()
     nlp = get_nlp()
     retriever = HybridRetriever(graph, embedder, index, index.lexical(), r.candidates, r.rrf_k,
                                 r.channel_weights, nlp)
@@ -166,6 +165,7 @@ class System:
 
     @classmethod
     def open(cls, settings: Settings) -> System:
+        search_one_query_at_a_time()  # this process answers questions one query at a time
         graph = open_graph(settings)
         try:
             embedder = get_embedder(settings.embedding)
