@@ -90,11 +90,11 @@ async def healthz(system: SystemDep) -> JSONResponse:
         await run_in_threadpool(system.pick_up_snapshot)  # an idle server follows ingests too
         consistent = system.index.chunk_ids() == await run_in_threadpool(system.graph.current_chunk_ids)
         body = HealthOut(status="ok", graph=system.graph.engine, index_vectors=system.index.count,
-                         consistent=consistent)
+                         index_snapshot=system.index.snapshot, consistent=consistent)
         return JSONResponse(body.model_dump())
     except CkgError as exc:
         body = HealthOut(status="unavailable", graph=system.graph.uri, index_vectors=system.index.count,
-                         consistent=False, detail=str(exc))
+                         index_snapshot=system.index.snapshot, consistent=False, detail=str(exc))
         return JSONResponse(body.model_dump(), status_code=503)
 
 

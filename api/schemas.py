@@ -138,6 +138,9 @@ class HealthOut(BaseModel):
     status: Literal["ok", "unavailable"]
     graph: str
     index_vectors: int
+    index_snapshot: str | None = Field(
+        None, description="Generation of the index snapshot this process answers from (numbered in save "
+                          "order); replicas behind one load balancer serve the same evidence when they agree.")
     consistent: bool
     detail: str | None = None
 

@@ -27,6 +27,12 @@ def split_paragraphs(text: str) -> list[str]:
 
 _PER_THREAD = threading.local()
 
+# pysbd builds a regular expression for each abbreviation it meets, in each spelling, and leaves
+# compiling them to the re module's cache, which holds 512: ingesting a dozen guidelines meets
+# ~3,500, so past the first few every sentence split recompiled dozens of patterns (a fifth of
+# ingestion's time outside the embedder). Compiled patterns are small; keep them all.
+re._MAXCACHE = max(re._MAXCACHE, 16_384)  # type: ignore[attr-defined]
+
 
 def _segmenter() -> pysbd.Segmenter:
     """One segmenter per thread: a pysbd Segmenter keeps the text it is splitting on itself, so
@@ -45,6 +51,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     punctuation splitter breaks on. Offsets are found by searching forward from a cursor
     rather than trusting pysbd's own spans, which drift on repeated sentences.
     """
+    return list(_sentence_spans(text))
+
+
+# Ingestion splits a paragraph when it chunks a guideline and again when it picks the chunk's
+# evidence sentences; answering splits the same recommendations question after question.
+@functools.lru_cache(maxsize=8192)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     cursor = 0
     for piece in _segmenter().segment(text):
@@ -61,7 +74,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         end = start + len(stripped)
         spans.append((start, end))
         cursor = end
-    return spans
+    return tuple(spans)
 
 
 MIN_SENTENCE_WORDS = 5  # shorter ones are headings, labels and fragments, never an answer

@@ -13,13 +13,17 @@ import shlex
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ckg.settings import get_settings
 from eval.datasets import GUIDELINE_FIELDS
 from runtime.commandline import cli_system
+
+if TYPE_CHECKING:
+    from retrieval.vector_index import VectorIndex
+    from runtime.system import System
 
 eval_app = typer.Typer(help="Measure retrieval, answers, abstention and faithfulness on real data; write reports.",
                        no_args_is_help=True)
@@ -315,8 +319,13 @@ def bench_embedding(corpus: Corpus = None, questions: Questions = None, limit: L
 def bench_vectors(questions: Questions = None,
                   sizes: Annotated[str, typer.Option(help="Corpus sizes, comma-separated.")] = "100000,1000000",
                   limit: Annotated[int, typer.Option(help="Questions used as queries.")] = 200,
+                  also: Annotated[list[Path] | None, typer.Option(
+                      help="Another state directory (CKG_HOME) with a corpus ingested by the same embedder: its "
+                           "chunk and sentence vectors join the real ones. Repeatable.")] = None,
                   out: Out = None, as_json: AsJson = False) -> None:
     """FAISS index types on the real chunk and sentence vectors in CKG_HOME, and at 100k and 1M grown from them."""
+    import numpy as np
+
     from ckg.jsonl import read_jsonl
     from eval.bench import vectors as bench
 
@@ -324,13 +333,24 @@ def bench_vectors(questions: Questions = None,
         raise typer.BadParameter("give --questions (a JSONL file with a 'question' field)")
     report = _report("bench/vectors", "Benchmark: the vector index on real vectors, and grown to larger sizes", bench)
     with cli_system() as system:
-        _, base = system.index.matrix()
-        sentences = system.index.sentences.distinct_vectors()
+        indexes = [system.index] + [_index_in(home, system) for home in also or []]
+        base = np.concatenate([index.matrix()[1] for index in indexes])
+        sentences = np.unique(np.concatenate([index.sentences.distinct_vectors() for index in indexes]), axis=0)
         texts = [str(row["question"]) for _, row in read_jsonl(questions)][:limit]
         queries = system.embedder.embed(texts)
     report.metrics["result"] = result = bench.run(base, queries, [int(s) for s in sizes.split(",")], sentences)
     bench.add_to_report(report, result)
     _finish(report, out, as_json)
+
+
+def _index_in(home: Path, system: System) -> VectorIndex:
+    """The live index of another state directory, read-only, which must hold this embedder's vectors."""
+    from retrieval.vector_index import VectorIndex
+
+    index = VectorIndex.open(home / "index", system.embedder.name, system.embedder.dimension)
+    if not index.count:
+        raise typer.BadParameter(f"{home} holds no vector index (ingest a corpus with CKG_HOME={home} first)")
+    return index
 
 
 @bench_app.command("memory")

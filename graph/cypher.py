@@ -133,23 +133,17 @@ MATCH (k:Concept {concept_id: id})-[:IS_A]-(n:Concept)
 RETURN DISTINCT n.concept_id AS concept_id
 """
 
+# A MeSH heading counts as mentioned by every chunk of the documents indexed under it: both kinds
+# of mention in one round trip.
 CHUNKS_MENTIONING = """
 MATCH (k:Concept) WHERE k.concept_id IN $concept_ids
 MATCH (k)<-[m:MENTIONS]-(c:Chunk)<-[:HAS_CHUNK]-(:Section)<-[:HAS_SECTION]-(:GuidelineVersion {current: true})
 WHERE m.assertion <> 'negated'
 RETURN c.chunk_id AS chunk_id, collect(DISTINCT k.concept_id) AS concepts
-"""
-
-CHUNKS_INDEXED_AS = """
+UNION ALL
 MATCH (k:Concept) WHERE k.concept_id IN $concept_ids
 MATCH (k)<-[:INDEXED_AS]-(:GuidelineVersion {current: true})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
 RETURN c.chunk_id AS chunk_id, collect(DISTINCT k.concept_id) AS concepts
-"""
-
-HEADING_CHUNK_COUNTS = """
-UNWIND $concept_ids AS id
-MATCH (:Concept {concept_id: id})<-[:INDEXED_AS]-(:GuidelineVersion {current: true})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
-RETURN id AS concept_id, count(c) AS chunks
 """
 
 HEADINGS = """
@@ -157,10 +151,15 @@ MATCH (k:Concept {system: 'MeSH'})
 RETURN k.concept_id AS concept_id, k.name AS name
 """
 
+# How many chunks mention each concept, or are indexed under it as a heading.
 CONCEPT_CHUNK_COUNTS = """
 UNWIND $concept_ids AS id
 MATCH (:Concept {concept_id: id})<-[m:MENTIONS]-(:Chunk)
 RETURN id AS concept_id, count(m) AS chunks
+UNION ALL
+UNWIND $concept_ids AS id
+MATCH (:Concept {concept_id: id})<-[:INDEXED_AS]-(:GuidelineVersion {current: true})-[:HAS_SECTION]->(:Section)-[:HAS_CHUNK]->(c:Chunk)
+RETURN id AS concept_id, count(c) AS chunks
 """
 
 # Reads anchor on the indexed node first: ArcadeDB plans a pattern left to right, and starting

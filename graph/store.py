@@ -346,17 +346,15 @@ class BoltGraphStore:
         A MeSH heading counts as mentioned by every chunk of the documents indexed under it.
         """
         found: dict[str, list[str]] = {}
-        for query in (cypher.CHUNKS_MENTIONING, cypher.CHUNKS_INDEXED_AS):
-            for r in self._read(query, concept_ids=concept_ids):
-                found.setdefault(r["chunk_id"], []).extend(r["concepts"])
+        for r in self._read(cypher.CHUNKS_MENTIONING, concept_ids=concept_ids):
+            found.setdefault(r["chunk_id"], []).extend(r["concepts"])
         return found
 
     def concept_chunk_counts(self, concept_ids: list[str]) -> dict[str, int]:
         """How many chunks mention each concept: the document frequency behind its weight."""
         counts: dict[str, int] = {}
-        for query in (cypher.CONCEPT_CHUNK_COUNTS, cypher.HEADING_CHUNK_COUNTS):
-            for r in self._read(query, concept_ids=concept_ids):
-                counts[r["concept_id"]] = counts.get(r["concept_id"], 0) + r["chunks"]
+        for r in self._read(cypher.CONCEPT_CHUNK_COUNTS, concept_ids=concept_ids):
+            counts[r["concept_id"]] = counts.get(r["concept_id"], 0) + r["chunks"]
         return counts
 
     def headings(self) -> dict[str, str]:

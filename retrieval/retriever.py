@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ckg import ids
@@ -18,6 +19,12 @@ from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.headings import HeadingMatcher
 from retrieval.lexical import LexicalIndex
 from retrieval.vector_index import VectorIndex
+
+# The graph channel waits on Bolt and the dense channel on ONNX Runtime, both without the GIL:
+# run side by side, a question costs the slower of the two instead of their sum.
+_GRAPH_READS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ckg-graph-channel")
+# Its own pool: a graph-channel task waiting on a task of the same pool could wait forever.
+_CONCEPT_COUNTS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ckg-concept-counts")
 
 
 @dataclass
@@ -64,9 +71,14 @@ class HybridRetriever:
         if not named:
             return []
         neighbours = sorted(self.graph.concept_neighbours(named) - set(named))
-        counts = self.graph.concept_chunk_counts(named + neighbours)
-        weights = concept_weights(named, neighbours, counts, max(self.index.count, 1))
-        return rank_chunks(self.graph.chunks_mentioning(sorted(weights)), weights, k)
+        counts = _CONCEPT_COUNTS.submit(self.graph.concept_chunk_counts, named + neighbours)
+        mentioning = self.graph.chunks_mentioning(named + neighbours)
+        weights = concept_weights(named, neighbours, counts.result(), max(self.index.count, 1))
+        return rank_chunks(mentioning, weights, k)
+
+    def _graph_channel(self, question: str, mentions: list[Mention] | None) -> list[str]:
+        found = mentions if mentions is not None else self.question_concepts(question)
+        return self.by_concepts(found, self.candidates)
 
     def retrieve(
         self, question: str, top_k: int, exclude_guidelines: Collection[str] = (),
@@ -78,16 +90,17 @@ class HybridRetriever:
         ``patient``: a patient's concepts, ranked as a channel of their own (weight "patient") that
         lifts the chunks about this patient among those the question retrieves."""
         channels = self.channels if channels is None else channels
+        by_graph: dict[str, Future[list[str]]] = {}
+        if "graph" in channels:
+            by_graph["graph"] = _GRAPH_READS.submit(self._graph_channel, question, mentions)
+        if patient:
+            by_graph["patient"] = _GRAPH_READS.submit(self.by_concepts, patient, self.candidates)
         rankings: dict[str, list[str]] = {}
         if "dense" in channels:
             rankings["dense"] = self.dense(question, self.candidates)
         if "bm25" in channels:
             rankings["bm25"] = self.bm25(question, self.candidates)
-        if "graph" in channels:
-            found = mentions if mentions is not None else self.question_concepts(question)
-            rankings["graph"] = self.by_concepts(found, self.candidates)
-        if patient:
-            rankings["patient"] = self.by_concepts(patient, self.candidates)
+        rankings |= {channel: ranked.result() for channel, ranked in by_graph.items()}
         if self.scope is not None:  # as of a date: only the versions current then
             in_scope = set(self.scope.values())
             rankings = {channel: [c for c in ranked if c.split("#", 1)[0] in in_scope]

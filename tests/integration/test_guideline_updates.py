@@ -153,6 +153,8 @@ def test_a_running_server_picks_up_the_new_snapshot_without_restart(updated: Upd
     answer = updated.server.ask(INTERVAL_Q)
     assert updated.server.index.snapshot == updated.system.index.snapshot
     assert "every 6 months" in answer.sentences[0].text
+    with TestClient(create_app(system=updated.server)) as replica:  # the generation it serves, for operators
+        assert replica.get("/v1/healthz").json()["index_snapshot"] == updated.system.index.snapshot
 
 
 def test_versions_carry_their_validity(updated: Updated) -> None:
