@@ -23,7 +23,7 @@ _QUANTITY_NOUN = (
     r"|weight|size|volume|temperature|score|length|period|goal|amount|gestation"
 )
 _ASKS_QUANTITY = re.compile(
-    r"\bhow (often|long|many|much|old|frequently|soon|far|high|low)\b"
+    r"\bhow (often|long|many|much|old|frequently|soon|quickly|fast|early|late|far|high|low)\b"
     rf"|\b(what|which)\s+([\w/-]+\s+){{0,3}}?({_QUANTITY_NOUN})\b"
     r"|\b(at|from|after|before|until|up to|by|over|under|above|below) what\b",
     re.IGNORECASE,

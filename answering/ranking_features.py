@@ -11,7 +11,8 @@ A specialist asks for a recommendation, so besides how close a sentence is to th
 - how much of the question's distinctive wording it names: terms weighted by how rare they are
   among the candidate sentences and in the whole corpus, the thing a "which/what" question asks
   about twice;
-- whether it states the number a "how often / at what count" question asks for, and whether a
+- whether it states the number a "how often / at what count" question asks for, and of the kind
+  asked (how often, how long, how soon, what age, dose or rate: ``quantity_kinds``), and whether a
   value the question states ("a 4 mm nodule") lies within the range it states (``thresholds``);
 - whether it speaks of another population than the question's, or of what the question excludes
   ("other than quinine"), or excludes it too;
@@ -28,7 +29,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from answering import thresholds
+from answering import quantity_kinds, thresholds
 from answering.claim_checks import population_conflicts
 from answering.gate import Candidate, Relevance
 from answering.question_form import QuestionForm, mentioned, states_quantity
@@ -39,7 +40,7 @@ from graph.store import GradedSpan
 
 FEATURES = (
     "relevance", "top_guideline", "coverage", "recommendation", "ungraded_among_graded", "grade_strength",
-    "strong_wording", "weak_wording", "quantity_stated", "quantity_fit", "population_conflict", "includes_excluded",
+    "strong_wording", "weak_wording", "quantity_stated", "quantity_kind", "quantity_fit", "population_conflict", "includes_excluded",
     "excludes_too", "methods", "asserts_opposite", "excludes_with_question",
 )
 FOCUS_WEIGHT = 2.0  # the thing "which/what" asks about counts twice among the question's terms
@@ -68,7 +69,8 @@ _DIRECTION_NEGATION = (
     (re.compile(r"\b(recommends?|suggests?|advises?) against\b", re.IGNORECASE), r"\1"),
 )
 # GRADE's wording convention: "we recommend" for strong recommendations, "we suggest" for weak ones.
-_STRONG_WORDING = re.compile(r"\b(recommends?|(is|are) recommended|must)\b|^\s*(do not|offer)\b", re.IGNORECASE)
+_STRONG_WORDING = re.compile(r"\b(recommends?|(is|are) (\w+ly )?recommended|must)\b|^\s*(do not|offer)\b",
+                             re.IGNORECASE)
 _WEAK_WORDING = re.compile(r"\b(suggests?|suggested|consider|considered|may|might|could|reasonable|an option)\b",
                            re.IGNORECASE)
 
@@ -122,11 +124,12 @@ class QuestionReading:
     form: QuestionForm
     methods_ok: bool
     values: tuple[thresholds.Value, ...]  # what it states about its patient ("a 4 mm nodule")
+    quantity_kind: str | None  # how often, how long, how soon, what age, dose or rate
 
     @classmethod
     def of(cls, question: str) -> QuestionReading:
         return cls(question, QuestionForm.of(question), bool(_ASKS_ABOUT_METHODS.search(question)),
-                   tuple(thresholds.values(question)))
+                   tuple(thresholds.values(question)), quantity_kinds.asked(question))
 
 
 def features(question: QuestionReading, ranked: list[tuple[int, Candidate]], relevance: Relevance) -> list[Scored]:
@@ -161,6 +164,7 @@ def _scored(question: QuestionReading, candidate: Candidate, found: dict[str, fl
         "strong_wording": float(bool(_STRONG_WORDING.search(text))),
         "weak_wording": float(bool(_WEAK_WORDING.search(text))),
         "quantity_stated": float(form.asks_quantity and states_quantity(text)),
+        "quantity_kind": float(question.quantity_kind is not None and quantity_kinds.states(question.quantity_kind, text)),
         "quantity_fit": thresholds.fit(question.values, text),
         "population_conflict": float(len(conflicts)),
         "includes_excluded": float(bool(included)),
@@ -174,7 +178,9 @@ def _scored(question: QuestionReading, candidate: Candidate, found: dict[str, fl
         reasons.append("speaks of what the question excludes: " + ", ".join(included))
     if found["excludes_too"]:
         reasons.append("excludes what the question excludes")
-    if found["quantity_stated"]:
+    if found["quantity_kind"]:
+        reasons.append(f"states the {question.quantity_kind} asked for")
+    elif found["quantity_stated"]:
         reasons.append("states the quantity asked for")
     if found["quantity_fit"]:
         reasons.append("the question's value is " + ("within" if found["quantity_fit"] > 0 else "outside")

@@ -25,7 +25,7 @@ class RankingModel:
 
 WEIGHTS = RankingModel("hand-set-2", {
     "relevance": 1.0, "top_guideline": 0.04, "coverage": 0.3, "recommendation": 0.15, "ungraded_among_graded": 0.05,
-    "grade_strength": 0.08, "strong_wording": 0.05, "weak_wording": -0.05, "quantity_stated": 0.1,
+    "grade_strength": 0.08, "strong_wording": 0.05, "weak_wording": -0.05, "quantity_stated": 0.1, "quantity_kind": 0.1,
     "quantity_fit": 0.15, "population_conflict": -0.15, "includes_excluded": -0.15, "excludes_too": 0.05,
     "methods": -0.12, "asserts_opposite": -0.15, "excludes_with_question": 0.05,
 })
