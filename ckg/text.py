@@ -77,6 +77,12 @@ def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+def forget_splits() -> None:
+    """Empty the memos of sentence splits (benchmarks time answering as a fresh process would)."""
+    _sentence_spans.cache_clear()
+    quotable_sentences.cache_clear()
+
+
 MIN_SENTENCE_WORDS = 5  # shorter ones are headings, labels and fragments, never an answer
 _WORD = re.compile(r"[A-Za-z0-9]+")
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from answering.pipeline import QueryPipeline
-from ckg.text import quotable_sentences
+from ckg.text import forget_splits
 from eval.report import Report
 from retrieval.sentence_cache import CachingEmbedder
 from runtime.system import System
@@ -65,7 +65,7 @@ def _uncached(pipeline: QueryPipeline) -> QueryPipeline:
 
 
 def _pass(pipeline: QueryPipeline, questions: list[str]) -> dict[str, Any]:
-    quotable_sentences.cache_clear()
+    forget_splits()
     timings: list[dict[str, float]] = []
     answers = []
     for question in questions:
