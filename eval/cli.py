@@ -73,6 +73,9 @@ def _report(suite: str, title: str, module: ModuleType) -> Any:
 @eval_app.command()
 def retrieval(corpus: Corpus = None, questions: Questions = None, guidelines: Guidelines = None,
               fields: Fields = DEFAULT_FIELDS,
+              withhold_query_sections: Annotated[bool, typer.Option(
+                  help="Index the guidelines without the sections the queries were copied from (use a "
+                       "CKG_HOME of its own: the guidelines are ingested as cut).")] = False,
               limit: Limit = None, out: Out = None, as_json: AsJson = False) -> None:
     """Question -> gold document: our channels, our fused pipeline and the stock LangChain stack, same run."""
     from eval import retrieval as suite
@@ -82,7 +85,8 @@ def retrieval(corpus: Corpus = None, questions: Questions = None, guidelines: Gu
     with cli_system() as system:
         datasets = [d for d in (_pubmedqa(corpus, questions, limit, required=False),) if d]
         if guidelines:
-            datasets.append(guideline_set(guidelines, system.settings.ingest, tuple(fields.split(",")), limit))
+            datasets.append(guideline_set(guidelines, system.settings.ingest, tuple(fields.split(",")), limit,
+                                          withhold_query_sections))
         if not datasets:
             raise typer.BadParameter("give --corpus and --questions, or --guidelines, or both")
         for dataset in datasets:

@@ -2,13 +2,15 @@
 
 PubMedQA: each question's gold is its own abstract (``pmid-<gold_pmid>``).
 Guidelines: each guideline's ``objective`` and ``interventions`` (from ``index.jsonl``) are
-queries whose gold is the guideline itself.
+queries whose gold is the guideline itself. Those fields are copied from sections of the guideline
+(BM25 finds them word for word); with ``withhold_query_sections`` the documents are indexed
+without those sections, so that a query has to find its guideline by what the rest says.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ from ingest.loaders.pubmedqa import iter_documents
 from ingest.pipeline import parse_files
 
 GUIDELINE_FIELDS = ("objective", "interventions")
+# The section of an NGC summary each query field was copied from.
+QUERY_SECTIONS = {"objective": "Guideline Objective", "interventions": "Interventions and Practices Considered"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,26 @@ def pubmedqa(corpus: Path, questions: Path, limit: int | None = None) -> Dataset
 
 
 def guidelines(folder: Path, settings: IngestSettings, fields: tuple[str, ...] = GUIDELINE_FIELDS,
-               limit: int | None = None) -> Dataset:
+               limit: int | None = None, withhold_query_sections: bool = False) -> Dataset:
     rows = [row for _, row in read_jsonl(folder / "index.jsonl")][:limit]
     queries = [Query(str(r[f]), str(r["id"]), f, r) for f in fields for r in rows if r.get(f)]
-    return Dataset(f"Guidelines ({folder.name})", parse_files([folder], settings), queries)
+    documents = parse_files([folder], settings)
+    if not withhold_query_sections:
+        return Dataset(f"Guidelines ({folder.name})", documents, queries)
+    withheld = tuple(QUERY_SECTIONS[f] for f in fields if f in QUERY_SECTIONS)
+    return Dataset(f"Guidelines ({folder.name}, query sections withheld)",
+                   [without_sections(d, withheld) for d in documents], queries)
+
+
+def without_sections(doc: Document, headings: tuple[str, ...]) -> Document:
+    """The document with every section whose path names one of ``headings`` cut out of its text
+    (the sections left still tile the text, their offsets moved up)."""
+    kept, pieces, offset = [], [], 0
+    for section in doc.sections:
+        if any(heading.lower() in section.path.lower() for heading in headings):
+            continue
+        piece = doc.text[section.char_start : section.char_end]
+        kept.append(replace(section, char_start=offset, char_end=offset + len(piece)))
+        pieces.append(piece)
+        offset += len(piece)
+    return replace(doc, text="".join(pieces), sections=kept)
