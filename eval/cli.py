@@ -121,16 +121,22 @@ def abstention(corpus: Corpus = None, questions: Questions = None, guidelines: G
                save_cases: Annotated[Path | None, typer.Option(
                    help="Keep each data set's cases here, for one model over several (`ckg eval abstention-fit`).")]
                = None,
+               specialist: Annotated[bool, typer.Option(
+                   help="With --guidelines: the specialist questions (eval/data) instead of the guidelines' "
+                        "objectives and interventions, each with its guideline indexed and hidden.")] = False,
                as_json: AsJson = False) -> None:
     """Answer when the source is indexed, abstain when it is hidden: similarity threshold vs the
     abstention model (cross-validated), ROC curves, operating point."""
     from eval import abstention as suite
     from eval.datasets import guidelines as guideline_set
+    from eval.datasets import specialist as specialist_set
 
     report = _report("abstention", "Abstention: answer only what the corpus supports", suite)
     with cli_system() as system:
         datasets = [d for d in (_pubmedqa(corpus, questions, limit, required=False),) if d]
-        if guidelines:
+        if guidelines and specialist:
+            datasets.append(specialist_set(SPECIALIST_QUESTIONS, guidelines, system.settings.ingest, limit))
+        elif guidelines:
             datasets.append(guideline_set(guidelines, system.settings.ingest, tuple(fields.split(",")), limit))
         if not datasets:
             raise typer.BadParameter("give --corpus and --questions, or --guidelines, or both")

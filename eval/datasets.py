@@ -2,9 +2,11 @@
 
 PubMedQA: each question's gold is its own abstract (``pmid-<gold_pmid>``).
 Guidelines: each guideline's ``objective`` and ``interventions`` (from ``index.jsonl``) are
-queries whose gold is the guideline itself. Those fields are copied from sections of the guideline
-(BM25 finds them word for word); with ``withhold_query_sections`` the documents are indexed
-without those sections, so that a query has to find its guideline by what the rest says.
+queries whose gold is the guideline itself. Those fields are copied from sections of the
+guideline (BM25 finds them word for word); with ``withhold_query_sections`` the documents are
+indexed without those sections, so that a query has to find its guideline by what the rest says.
+Specialist questions (``eval/data``): a clinician's question whose gold is the guideline that
+holds its answer.
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ def guidelines(folder: Path, settings: IngestSettings, fields: tuple[str, ...] =
     withheld = tuple(QUERY_SECTIONS[f] for f in fields if f in QUERY_SECTIONS)
     return Dataset(f"Guidelines ({folder.name}, query sections withheld)",
                    [without_sections(d, withheld) for d in documents], queries)
+
+
+def specialist(questions: Path, folder: Path, settings: IngestSettings, limit: int | None = None) -> Dataset:
+    rows = [row for _, row in read_jsonl(questions)][:limit]
+    queries = [Query(str(r["question"]), str(r["guideline_id"]), "specialist", r) for r in rows]
+    return Dataset(f"Specialist questions ({folder.name})", parse_files([folder], settings), queries)
 
 
 def without_sections(doc: Document, headings: tuple[str, ...]) -> Document:
