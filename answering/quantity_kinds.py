@@ -44,7 +44,7 @@ STATED = {
         rf"|\b{_NUMBER}[\s-]*{_TIME_UNIT}\s+(?:after|before|from|post)\b"
         rf"|\b(?:after|before|by|from|until)\s+(?:the\s+)?(?:first\s+)?{_NUMBER}[\s-]*{_TIME_UNIT}\b", re.IGNORECASE),
     "age": re.compile(
-        rf"\baged?\s+(?:of\s+)?(?:[<>≤≥]=?\s*)?\d|\b\d+\s*(?:-|to|–)?\s*(?:\d+\s*)?years?(?:\s+of\s+age|\s+old|-old)\b"
+        r"\baged?\s+(?:of\s+)?(?:[<>≤≥]=?\s*)?\d|\b\d+\s*(?:-|to|–)?\s*(?:\d+\s*)?years?(?:\s+of\s+age|\s+old|-old)\b"
         r"|\bage\s+(?:greater|less|older|younger|under|over|above|below)|\b(?:over|under|above|below) the age\b"
         r"|\bage\s*(?:of\s*)?[<>≤≥]", re.IGNORECASE),
     "rate": re.compile(r"\bper\s+(?:hour|minute|h|min|second)\b|/\s*(?:h|hr|hour|min|minute)\b|\b\w+/kg/h",

@@ -40,8 +40,8 @@ from graph.store import GradedSpan
 
 FEATURES = (
     "relevance", "top_guideline", "coverage", "recommendation", "ungraded_among_graded", "grade_strength",
-    "strong_wording", "weak_wording", "quantity_stated", "quantity_kind", "quantity_fit", "population_conflict", "includes_excluded",
-    "excludes_too", "methods", "asserts_opposite", "excludes_with_question",
+    "strong_wording", "weak_wording", "quantity_stated", "quantity_kind", "quantity_fit", "population_conflict",
+    "includes_excluded", "excludes_too", "methods", "asserts_opposite", "excludes_with_question",
 )
 FOCUS_WEIGHT = 2.0  # the thing "which/what" asks about counts twice among the question's terms
 GRADE_STRENGTH = {"strong": 1.0, "moderate": 0.75, "good-practice": 0.625, "weak": 0.375, "expert-opinion": 0.375,
@@ -164,7 +164,8 @@ def _scored(question: QuestionReading, candidate: Candidate, found: dict[str, fl
         "strong_wording": float(bool(_STRONG_WORDING.search(text))),
         "weak_wording": float(bool(_WEAK_WORDING.search(text))),
         "quantity_stated": float(form.asks_quantity and states_quantity(text)),
-        "quantity_kind": float(question.quantity_kind is not None and quantity_kinds.states(question.quantity_kind, text)),
+        "quantity_kind": float(question.quantity_kind is not None
+                               and quantity_kinds.states(question.quantity_kind, text)),
         "quantity_fit": thresholds.fit(question.values, text),
         "population_conflict": float(len(conflicts)),
         "includes_excluded": float(bool(included)),
