@@ -3,8 +3,11 @@
 A claim is compared with the evidence sentence most similar to it (sentence embeddings), then
 put through the deterministic checks in ``claim_checks``. Any failed check makes the claim
 unsupported whatever its similarity; with none failing, similarity decides between supported,
-partial and unsupported. Stronger judges (NLI, an LLM) may be added beside it later; they add
-evidence and never override the checks on numbers and negation.
+partial and unsupported. The score grades the support for ranking and review: the closest
+sentence's similarity averaged with the share of the claim's content terms the evidence contains
+(an embedding alone finds a related abstract about as close as the right one; the words say
+which one states the claim), less a little per failed check. Stronger judges (NLI, an LLM) may
+be added beside it later; they add evidence and never override the checks on numbers and negation.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import numpy as np
 
 from answering import claim_checks
 from answering.faithfulness import Evidence, Verdict
+from answering.terms import terms
 from ckg.nlp.pipeline import ClinicalNLP
 from ckg.text import sentence_spans
 from retrieval.embeddings import Embedder
 
 _CLAUSE_SPLIT = re.compile(r";\s+|,\s+(?:but|whereas|while)\s+")
+CHECK_PENALTY = 0.05  # per failed check, off the score: the verdict already says unsupported
 
 
 @dataclass
@@ -42,14 +47,16 @@ class ClaimVerifier:
         best = int(np.argmax(similarities + 0.5 * np.array([_overlap(claim, s) for s in sentences])))
         similarity = float(similarities[best])
         note = sentences[best + 1] if best + 1 < len(sentences) else ""
-        reasons = self._failures(claim, sentences[best], " ".join(sentences), note)
+        everything = " ".join(sentences)
+        reasons = self._failures(claim, sentences[best], everything, note)
+        support = (similarity + _coverage(claim, everything)) / 2
         if reasons:
-            return Verdict("unsupported", round(max(0.0, similarity - 0.25 * len(reasons)), 3), reasons)
+            return Verdict("unsupported", round(max(0.0, support - CHECK_PENALTY * len(reasons)), 3), reasons)
         if similarity >= self.supported_at:
-            return Verdict("supported", round(similarity, 3), [f"matches evidence (similarity {similarity:.2f})"])
+            return Verdict("supported", round(support, 3), [f"matches evidence (similarity {similarity:.2f})"])
         if similarity >= self.partial_at:
-            return Verdict("partial", round(similarity, 3), [f"only partly matches evidence ({similarity:.2f})"])
-        return Verdict("unsupported", round(similarity, 3), [f"no evidence sentence says this ({similarity:.2f})"])
+            return Verdict("partial", round(support, 3), [f"only partly matches evidence ({similarity:.2f})"])
+        return Verdict("unsupported", round(support, 3), [f"no evidence sentence says this ({similarity:.2f})"])
 
     def _failures(self, claim: str, best_sentence: str, all_evidence: str, following: str) -> list[str]:
         claim_mentions = self.nlp.analyze(claim)
@@ -97,6 +104,12 @@ def _overlap(a: str, b: str) -> float:
     """Jaccard overlap of the two texts' words."""
     wa, wb = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
     return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def _coverage(claim: str, evidence: str) -> float:
+    """Share of the claim's content terms (stemmed, stop words out) that the evidence contains."""
+    said = terms(claim)
+    return len(said & terms(evidence)) / len(said) if said else 1.0
 
 
 def _sentences(text: str) -> list[str]:
