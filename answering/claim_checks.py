@@ -47,6 +47,10 @@ _EXCLUSIVE = {
     "menopause": ({"premenopausal"}, {"postmenopausal"}),
     "symptoms": ({"symptomatic"}, {"asymptomatic"}),
 }
+# A disease's severity ("severe haemophilia", "severely affected patients"), not the strength or
+# quality of a recommendation ("moderate-quality evidence", "a moderate recommendation").
+_SEVERITY = re.compile(r"\b(mild|moderate|severe)(?:ly)?\b(?![- ](?:quality|certainty|level|evidence|recommendation"
+                       r"|strength|grade|risk|benefit))", re.IGNORECASE)
 _MORE_POPULATIONS = {
     "nonpregnant": "nonpregnant", "non-pregnant": "nonpregnant", "symptomatic": "symptomatic",
     "asymptomatic": "asymptomatic", "toddlers": "child", "neonatal": "infant", "elderly": "older",
@@ -129,9 +133,10 @@ def populations(claim: str, best_sentence: str, all_evidence: str) -> list[str]:
 
 def population_conflicts(question: str, sentence: str) -> list[str]:
     """Populations the sentence speaks of that exclude the one the question asks about
-    ("symptomatic patients" for a question about an asymptomatic one, "children" for an adult)."""
+    ("symptomatic patients" for a question about an asymptomatic one, "children" for an adult,
+    "mild and moderate haemophilia" for a severe one)."""
     asked, said = _population_words(question), _population_words(sentence)
-    conflicts = []
+    conflicts = _severity_conflict(question, sentence)
     for groups in _EXCLUSIVE.values():
         asked_groups = [g for g in groups if asked & g]
         said_groups = [g for g in groups if said & g]
@@ -139,6 +144,15 @@ def population_conflicts(question: str, sentence: str) -> list[str]:
             conflicts.append(f"speaks of {'/'.join(sorted(said & said_groups[0]))} where the question asks about "
                              f"{'/'.join(sorted(asked & asked_groups[0]))}")
     return conflicts
+
+
+def _severity_conflict(question: str, sentence: str) -> list[str]:
+    """The question names one severity and the sentence only others ("moderate to severe" includes severe)."""
+    asked = {m.lower() for m in _SEVERITY.findall(question)}
+    said = {m.lower() for m in _SEVERITY.findall(sentence)}
+    if len(asked) == 1 and said and not asked & said:
+        return [f"speaks of {'/'.join(sorted(said))} disease where the question asks about {asked.pop()}"]
+    return []
 
 
 def strength(claim: str, evidence: str, grade_note: str = "") -> list[str]:

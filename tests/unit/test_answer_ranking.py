@@ -212,6 +212,11 @@ def test_a_quantity_is_a_number_that_is_not_a_label(sentence: str, states: bool)
     ("Can a non-pregnant woman take it?", "Pregnant women should not take it.", True),
     ("Dose for adults?", "Adults and children should receive 10 mg.", False),
     ("Dose for adults?", "Give 10 mg.", False),
+    ("Which inhaler for severe asthma?", "In mild to moderate asthma, offer a low-dose ICS.", True),
+    ("Which inhaler for severe asthma?", "In moderate to severe asthma, add a LABA.", False),
+    ("Which inhaler for severe asthma?", "Severely affected patients should be referred.", False),
+    ("Which inhaler for severe asthma?", "Offer a LABA (strong recommendation, moderate-quality evidence).", False),
+    ("Which inhaler for severe asthma?", "Offer a LABA (moderate quality of evidence).", False),
 ])
 def test_population_conflicts_between_question_and_sentence(question: str, sentence: str, conflict: bool) -> None:
     assert bool(population_conflicts(question, sentence)) is conflict
