@@ -355,9 +355,9 @@ def bench_vectors(questions: Questions = None,
 
 def _index_in(home: Path, system: System) -> VectorIndex:
     """The live index of another state directory, read-only, which must hold this embedder's vectors."""
-    from retrieval.vector_index import VectorIndex
+    from runtime.system import open_index
 
-    index = VectorIndex.open(home / "index", system.embedder.name, system.embedder.dimension)
+    index = open_index(system.settings.model_copy(update={"home": home}), system.embedder)
     if not index.count:
         raise typer.BadParameter(f"{home} holds no vector index (ingest a corpus with CKG_HOME={home} first)")
     return index
