@@ -12,8 +12,9 @@ retrieval and the gate produce anyway:
   candidate contains weighs most — a question about a drug the evidence never names is not
   answered by it).
 
-It is a logistic regression fitted by ``ckg eval abstention --fit`` (cross-validated on questions
-asked with their source indexed and hidden) and shipped as a versioned JSON artifact: plain
+It is a logistic regression fitted by ``ckg eval calibrate`` on three kinds of question (PubMedQA
+questions, guideline objectives and interventions, clinician-style specialist questions), each
+asked with its source indexed and hidden, and shipped as a versioned JSON artifact: plain
 numbers, no pickle, read without scikit-learn. The artifact names the embedder it was fitted
 with; scores from another embedder are on another scale, so a mismatch is refused at start-up.
 """

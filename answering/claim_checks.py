@@ -68,14 +68,19 @@ def negation(claim: str, evidence: str, claim_mentions: list[Mention], evidence_
     """Polarity must agree: overall (negation cues) and for each shared concept (ConText)."""
     reasons = []
     said, stated = _negated_phrases(claim), _negated_phrases(evidence)
-    dropped = {p for p in stated - said if p in _phrases(claim)}  # negated in the evidence, affirmed in the claim
-    added = {p for p in said - stated if p in _phrases(evidence)}  # and the other way round
+    # negated in the evidence, affirmed in the claim; and the other way round
+    dropped = {p for p in stated - said if p in _phrases(claim) and not _same_negation(p, said)}
+    added = {p for p in said - stated if p in _phrases(evidence) and not _same_negation(p, stated)}
     if dropped or added:
         reasons.append("negation differs from the evidence")
-    negated_in_evidence = {m.concept.concept_id: m.assertion == "negated" for m in evidence_mentions}
+    # Each concept's polarities in the evidence: one named both ways there ("lower tumor burden
+    # ... absence of tumor invasion") may be quoted either way.
+    polarities: dict[str, set[bool]] = {}
+    for m in evidence_mentions:
+        polarities.setdefault(m.concept.concept_id, set()).add(m.assertion == "negated")
     for m in claim_mentions:
         cid = m.concept.concept_id
-        if cid in negated_in_evidence and negated_in_evidence[cid] != (m.assertion == "negated"):
+        if cid in polarities and (m.assertion == "negated") not in polarities[cid]:
             reasons.append(f"'{m.text}' is {'negated' if m.assertion == 'negated' else 'affirmed'} "
                            "in the claim but not in the evidence")
     return reasons
@@ -93,6 +98,12 @@ def _negated_phrases(text: str) -> set[tuple[str, ...]]:
             if following:
                 cues[tuple(following)] += 1
     return {phrase for phrase, n in cues.items() if n % 2}  # "there is not no evidence": negated twice
+
+
+def _same_negation(phrase: tuple[str, ...], negated: set[tuple[str, ...]]) -> bool:
+    """The phrase is negated there too, only cut short: "is not recommended." quotes "is not
+    recommended [III-B]" (one phrase is the start of the other)."""
+    return any(other[: len(phrase)] == phrase or phrase[: len(other)] == other for other in negated)
 
 
 def _is_cue(token: str) -> bool:

@@ -27,6 +27,10 @@ from retrieval.embeddings import Embedder
 
 _CLAUSE_SPLIT = re.compile(r";\s+|,\s+(?:but|whereas|while)\s+")
 CHECK_PENALTY = 0.05  # per failed check, off the score: the verdict already says unsupported
+MIN_QUOTED_WORDS = 4  # a shortened quote shorter than this is a fragment, not a claim
+# Words whose omission changes what the rest of a sentence says.
+_RESTRICTING = frozenset({"unless", "except", "only", "not", "no", "never", "without", "nor", "cannot", "neither",
+                          "nonetheless", "however", "but"})
 
 
 @dataclass
@@ -54,6 +58,8 @@ class ClaimVerifier:
             return Verdict("unsupported", round(max(0.0, support - CHECK_PENALTY * len(reasons)), 3), reasons)
         if similarity >= self.supported_at:
             return Verdict("supported", round(support, 3), [f"matches evidence (similarity {similarity:.2f})"])
+        if shortened_quote(claim, sentences[best]):
+            return Verdict("supported", round(support, 3), ["quotes the evidence with a part left out"])
         if similarity >= self.partial_at:
             return Verdict("partial", round(support, 3), [f"only partly matches evidence ({similarity:.2f})"])
         return Verdict("unsupported", round(support, 3), [f"no evidence sentence says this ({similarity:.2f})"])
@@ -104,6 +110,22 @@ def _overlap(a: str, b: str) -> float:
     """Jaccard overlap of the two texts' words."""
     wa, wb = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
     return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def shortened_quote(claim: str, sentence: str) -> bool:
+    """The claim is the sentence with words left out, none of them one that restricts or negates
+    what is left ("unless", "only", "not"): it says less than the sentence, nothing else. A short
+    quote of a long sentence embeds far from it, so similarity alone calls it unsupported."""
+    said, words = _WORDS.findall(claim.lower()), _WORDS.findall(sentence.lower())
+    if len(said) < MIN_QUOTED_WORDS or len(said) >= len(words):
+        return False
+    left_out, i = [], 0
+    for word in words:
+        if i < len(said) and word == said[i]:
+            i += 1
+        else:
+            left_out.append(word)
+    return i == len(said) and not _RESTRICTING.intersection(left_out)
 
 
 def _coverage(claim: str, evidence: str) -> float:

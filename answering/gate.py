@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from answering.abstention import AbstentionModel, Signals, signals, why_not
+from answering.guideline_order import guideline_order
 from ckg.nlp.abbreviations import definitions, expand
 from ckg.text import is_quotable_section, quotable_sentences
 from ckg.types import Hit
@@ -62,6 +63,8 @@ class Relevance:
     # The question's terms' rarity in the whole corpus (term -> IDF): read by the pipeline when it
     # answers, for the answer ranking ("keep" says less than "rings" whatever the candidates).
     rarity: dict[str, float] = field(default_factory=dict)
+    # The retrieved guidelines, best first by fused score and best sentence (``answering.guideline_order``).
+    guidelines: list[str] = field(default_factory=list)
 
     @property
     def best(self) -> float:
@@ -140,13 +143,14 @@ class RelevanceGate:
         vectors = self.embedder.embed([expand(question, defined)] + [c.scored_text for c in pool])
         scores = vectors[1:] @ vectors[0]
         scores += np.array([RECOMMENDING_BONUS if _RECOMMENDING.search(c.text) else 0.0 for c in pool])
-        found = signals(question, [c.scored_text for c in pool], scores,
-                        [c.hit.provenance.guideline_id if c.hit.provenance else "" for c in pool], hits[0].ranks)
+        of = [c.hit.provenance.guideline_id if c.hit.provenance else "" for c in pool]
+        found = signals(question, [c.scored_text for c in pool], scores, of, hits[0].ranks)
+        order = guideline_order(hits, of, scores)
         if self.model is not None:
             p = self.model.probability(found)
             refusal = why_not(found) if p < self.model.threshold else None
-            return Relevance(pool, scores, refusal, signals=found, p_answerable=round(p, 4))
+            return Relevance(pool, scores, refusal, signals=found, p_answerable=round(p, 4), guidelines=order)
         refusal = None
         if float(scores.max()) < self.abstain_below:
             refusal = f"best evidence similarity {scores.max():.2f} is below the threshold {self.abstain_below:.2f}"
-        return Relevance(pool, scores, refusal, signals=found)
+        return Relevance(pool, scores, refusal, signals=found, guidelines=order)

@@ -5,7 +5,8 @@ The CLI, the API and the evaluation suites all answer through ``QueryPipeline.as
 1. concepts   the clinical concepts the question names (and the patient's, with a patient key)
 2. retrieve   dense + BM25 + graph channels fused, then graph expansion to the top guidelines'
               recommendation sections (``retrieval.HybridRetriever``)
-3. gate       does the evidence address the question? if not, abstain now (``answering.gate``)
+3. gate       does the evidence address the question? if not, abstain now (``answering.gate``);
+              which guideline answers best (``answering.guideline_order``)
 4. draft      cited sentences: quoted (extractive) or written by an LLM (``answering.draft``)
 5. verify     each sentence against what it cites; remove or mark what fails (``answering.checking``)
 6. grades     each citation of a graded recommendation carries its grade
@@ -23,6 +24,7 @@ from answering.answer import Answer, PatientUse, QuestionConcept
 from answering.checking import DraftChecker, abstention
 from answering.draft import Generator
 from answering.gate import Relevance, RelevanceGate
+from answering.guideline_order import in_order
 from answering.patient_context import PatientContext
 from answering.terms import terms
 from ckg.errors import InputError
@@ -62,7 +64,7 @@ class QueryPipeline:
             answer = abstention(question, relevance.refusal, f"{self.checker.verifier.name}+{self.generator.name}")
         else:
             relevance = self.for_drafting(question, relevance)
-            draft = self.generator.draft(question, hits, relevance)
+            draft = self.generator.draft(question, in_order(hits, relevance.guidelines), relevance)
             clock.lap("answer")
             answer = self.checker.check(question, draft, self.generator.name)
             clock.lap("verify")

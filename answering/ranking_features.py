@@ -7,7 +7,7 @@ A specialist asks for a recommendation, so besides how close a sentence is to th
   graded, and how strongly it is worded: GRADE's convention, "we recommend" for a strong
   recommendation and "we suggest" for a weak one, read where no grade is written;
 - whether it is methods text ("a systematic review ... was undertaken");
-- whether it is in the guideline retrieval ranked first;
+- whether it is in the guideline ranked first (fused ranking re-read by the gate: ``guideline_order``);
 - how much of the question's distinctive wording it names: terms weighted by how rare they are
   among the candidate sentences and in the whole corpus, the thing a "which/what" question asks
   about twice;
@@ -53,7 +53,8 @@ _METHODS = re.compile(
     r"\b(systematic(ally)? review(ed)?|literature (search|review)|were searched|was undertaken|were undertaken"
     r"|search strategy|databases? (were|was)|the (panel|committee|working group) (reviewed|met|used)"
     r"|evidence tables?|methodolog|(this|the present|these|the current) (guidelines?|recommendations?|document)"
-    r" (provides?|covers?|address(es)?|was|were|is|are|focus(es)?|updates?)|(were|was) first addressed)",
+    r" (provides?|covers?|address(es)?|was|were|is|are|focus(es)?|updates?)|(were|was) first addressed"
+    r"|(beyond|outside) the scope|scope of (this|the) (guideline|document|review))",
     re.IGNORECASE,
 )
 _ASKS_ABOUT_METHODS = re.compile(r"\b(methods?|methodology|evidence base|how was|systematic review|studies)\b",
@@ -68,10 +69,15 @@ _DIRECTION_NEGATION = (
                 re.IGNORECASE), ""),
     (re.compile(r"\b(recommends?|suggests?|advises?) against\b", re.IGNORECASE), r"\1"),
 )
-# GRADE's wording convention: "we recommend" for strong recommendations, "we suggest" for weak ones.
-_STRONG_WORDING = re.compile(r"\b(recommends?|(is|are) (\w+ly )?recommended|must)\b|^\s*(do not|offer)\b",
-                             re.IGNORECASE)
-_WEAK_WORDING = re.compile(r"\b(suggests?|suggested|consider|considered|may|might|could|reasonable|an option)\b",
+# GRADE's wording convention: "we recommend" for strong recommendations, "we suggest" for weak ones;
+# and the strength of evidence some developers open a statement with ("Strong evidence supports ...",
+# "Limited evidence supports ...").
+_STRONG_WORDING = re.compile(r"\b(recommends?|(is|are) (\w+ly )?recommended|must)\b|^\s*(do not|offer)\b"
+                             r"|^\s*(strong|high[- ]quality) evidence\b", re.IGNORECASE)
+# "may" hedges the recommendation, not a relative clause that describes its patients ("patients
+# who may be transplant candidates should receive early referral").
+_WEAK_WORDING = re.compile(r"\b(suggests?|suggested|consider|considered|(?<!who )(?<!that )(?<!which )(may|might|could)"
+                           r"|reasonable|an option)\b|^\s*(limited|weak|low[- ]quality|inconclusive) evidence\b",
                            re.IGNORECASE)
 
 @dataclass(frozen=True)
@@ -101,12 +107,13 @@ class TermCoverage:
     """
 
     def __init__(self, question: str, sentences: list[str], focus: frozenset[str] = frozenset(),
-                 rarity: dict[str, float] | None = None) -> None:
+                 rarity: dict[str, float] | None = None, excluded: frozenset[str] = frozenset()) -> None:
         self._sentences = [mentioned(s) for s in sentences]
         df = Counter(t for bag in self._sentences for t in bag)
         n = len(sentences)
+        # What the question excludes ("other than quinine") is not what it asks about.
         self._weights = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) * (rarity or {}).get(t, 1.0)
-                         * (FOCUS_WEIGHT if t in focus else 1.0) for t in terms(question) if df[t]}
+                         * (FOCUS_WEIGHT if t in focus else 1.0) for t in terms(question) - excluded if df[t]}
         self._total = sum(self._weights.values())
 
     def of(self, i: int) -> float:
@@ -135,9 +142,9 @@ class QuestionReading:
 def features(question: QuestionReading, ranked: list[tuple[int, Candidate]], relevance: Relevance) -> list[Scored]:
     """The features of each of ``ranked`` (statements with their index among the relevance's
     candidates, best gate score first), all but the assertion ones."""
-    top = _guideline(relevance.candidates[0])  # candidates come in the fused ranking's order
+    top = relevance.guidelines[0] if relevance.guidelines else _guideline(relevance.candidates[0])
     coverage = TermCoverage(question.question, [c.scored_text for _, c in ranked], question.form.focus,
-                            relevance.rarity)
+                            relevance.rarity, question.form.excluded)
     grading = {ids.guideline_of(chunk) for chunk, spans in relevance.recommendations.items()
                if any(r.label for r in spans)}
     return [_scored(question, c, {

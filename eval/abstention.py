@@ -12,12 +12,12 @@ question's two cases are predicted by a model that saw neither), its ROC curve a
 point, and the decisions of the model the system is configured with. ``--fit PATH`` writes the
 model fitted on all of it, with the cross-validated operating point, for the pipeline to load.
 
-One model for several kinds of question (PubMedQA abstracts and guideline queries come from
-different state directories): ``--save-cases DIR`` keeps each data set's cases, and
-``ckg eval abstention-fit`` fits one model on them all. Its operating point maximises the lowest
-of every data set's two rates (answerable answered, unanswerable abstained; cross-validated): one
-threshold cannot hold the per-set target on both kinds (their probabilities sit differently), and
-no kind of question is given up for another.
+One model for several kinds of question (PubMedQA abstracts, guideline queries and specialist
+questions, each kind from a state directory of its own): ``ckg eval calibrate`` collects and fits
+them in one command; ``--save-cases DIR`` keeps a run's cases and ``ckg eval abstention-fit`` fits
+one model on kept ones. Its operating point (cross-validated) is the highest probability at which
+every kind still answers TARGET_ANSWERED of its answerable questions: it abstains as much as that
+allows, and no kind of question is given up for another.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from runtime.system import System
 
 FOLDS = 5
 TARGET_ABSTAINED = 0.95  # the operating point: abstain on at least this share of unanswerable questions
+TARGET_ANSWERED = 0.90  # one model for several kinds: each kind answers at least this share of answerable ones
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def evaluate(system: System, dataset: Dataset, embedder: str, keep: Path | None 
 
 def evaluate_combined(named_cases: dict[str, list[Case]], embedder: str) -> tuple[dict[str, Any], AbstentionModel]:
     """One model over several data sets' cases, cross-validated by question across them all, at the
-    operating point where the lowest of every data set's two rates is highest."""
+    operating point of ``combined_operating_point``."""
     names, cases, offset = [], [], 0
     for name, own in named_cases.items():
         cases += [Case(c.question + offset, c.answerable, c.features, c.best, c.refused) for c in own]
@@ -132,7 +133,7 @@ def evaluate_combined(named_cases: dict[str, list[Case]], embedder: str) -> tupl
     of = np.array(names)
     probabilities = cross_validated(x, y, np.array([c.question for c in cases]))
     sets = [(probabilities[y & (of == n)], probabilities[~y & (of == n)]) for n in named_cases]
-    threshold = float(max(np.unique(probabilities), key=lambda t: _worst_rate(t, sets)))
+    threshold = combined_operating_point(np.unique(probabilities), sets)
     per_set = {}
     for name in named_cases:
         answerable, unanswerable = probabilities[y & (of == name)], probabilities[~y & (of == name)]
@@ -141,21 +142,29 @@ def evaluate_combined(named_cases: dict[str, list[Case]], embedder: str) -> tupl
     fitted_on = {"data": list(named_cases), "cases": len(cases), "folds": FOLDS, "cross_validated": per_set}
     model = fit(x, y, threshold, embedder, fitted_on)
     coefficients = dict(zip(FEATURES, (round(c, 4) for c in model.coef), strict=True))
-    return {"per_data_set": per_set, "threshold": round(threshold, 4), "coefficients": coefficients}, model
+    curves = {name: roc(answerable, unanswerable) for name, (answerable, unanswerable) in zip(named_cases, sets,
+                                                                                              strict=True)}
+    return {"per_data_set": per_set, "threshold": round(threshold, 4), "coefficients": coefficients,
+            "roc": curves}, model
 
 
-def _worst_rate(threshold: float, sets: list[tuple[np.ndarray, np.ndarray]]) -> float:
-    """The lowest share, over the data sets, of answerable answered or unanswerable abstained."""
-    return min(min(float((a >= threshold).mean()), float((u < threshold).mean())) for a, u in sets)
+def combined_operating_point(thresholds: np.ndarray, sets: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """The highest of ``thresholds`` (the lowest always qualifies) at which every set (answerable,
+    unanswerable probabilities) answers TARGET_ANSWERED of its answerable questions."""
+    return float(max(t for t in thresholds if all((a >= t).mean() >= TARGET_ANSWERED for a, _ in sets)))
 
 
 def add_combined_to_report(report: Report, result: dict[str, Any]) -> None:
     report.text("One abstention model fitted on every data set's cases, cross-validated by question across them "
-                f"all; its operating point ({result['threshold']}) is where the lowest of the data sets' rates "
-                "(answerable answered, unanswerable abstained) is highest.")
+                f"all; its operating point ({result['threshold']}) is the highest probability at which every data "
+                f"set still answers {TARGET_ANSWERED:.0%} of its answerable questions.")
     report.table(result["per_data_set"], "data set (cross-validated)")
     report.text("Coefficients (standardised features): "
                 + ", ".join(f"{k} {v:+.2f}" for k, v in result["coefficients"].items()) + ".")
+    report.curves("abstention-roc-combined", "ROC of the one model, per data set (cross-validated)",
+                  {name: (curve["false_positive_rate"], curve["true_positive_rate"])
+                   for name, curve in result["roc"].items()},
+                  "unanswerable answered (false positive rate)", "answerable answered (true positive rate)")
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -174,6 +174,52 @@ def abstention_fit(cases: Annotated[list[Path], typer.Argument(help="Cases kept 
     _finish(report, out, as_json)
 
 
+@eval_app.command()
+def calibrate(fit: Annotated[Path, typer.Option(help="Write the fitted abstention model here (JSON).")],
+              corpus: Corpus = None, questions: Questions = None, guidelines: Guidelines = None,
+              limit: Limit = None, out: Out = None, as_json: AsJson = False) -> None:
+    """Refit the abstention model on every kind of question, in one command (after changing the
+    embedding backend or model): PubMedQA questions, guideline objectives and interventions, and the
+    specialist questions, each asked with its source indexed and hidden. Each corpus is ingested into
+    its own state directory under CKG_HOME/calibration, on an embedded graph of its own (never the
+    configured Neo4j), so that one corpus is never the other's distractor; the directories stay for
+    the next calibration."""
+    from eval import abstention as suite
+    from eval.datasets import guidelines as guideline_set
+    from eval.datasets import specialist as specialist_set
+    from graph.servers import ArcadeDBServer
+
+    pubmedqa = _pubmedqa(corpus, questions, limit, required=False)
+    if pubmedqa is None and guidelines is None:
+        raise typer.BadParameter("give --corpus and --questions, --guidelines, or both")
+    settings = get_settings()
+    kinds: dict[str, Any] = {}
+    if pubmedqa is not None:
+        kinds["pubmedqa"] = lambda _: [pubmedqa]
+    if guidelines is not None:
+        kinds["guidelines"] = lambda ingest: [guideline_set(guidelines, ingest, GUIDELINE_FIELDS, limit),
+                                              specialist_set(SPECIALIST_QUESTIONS, guidelines, ingest, limit)]
+    cases, embedders = {}, set()
+    for kind, datasets_of in kinds.items():
+        own = settings.model_copy(update={"home": settings.home / "calibration" / kind,
+                                          "graph": settings.graph.model_copy(update={"uri": None})})
+        try:
+            with cli_system(own) as system:
+                for dataset in datasets_of(system.settings.ingest):
+                    _ingest(system, dataset)
+                    cases[dataset.slug] = suite.collect(system, dataset)
+                embedders.add(system.embedder.name)
+        finally:
+            ArcadeDBServer(own.graph_dir).stop()
+    report = _report("abstention/combined", "Abstention: one model for every kind of question", suite)
+    result, model = suite.evaluate_combined(cases, embedders.pop())
+    report.metrics["combined"] = result
+    suite.add_combined_to_report(report, result)
+    model.save(fit)
+    typer.echo(f"abstention model: {fit}", err=True)
+    _finish(report, out, as_json)
+
+
 SPECIALIST_QUESTIONS = Path(__file__).resolve().parent / "data" / "specialist_questions.jsonl"
 DEMO_QUESTIONS = Path(__file__).resolve().parent.parent / "demo" / "questions.txt"
 

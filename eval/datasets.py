@@ -66,9 +66,13 @@ def guidelines(folder: Path, settings: IngestSettings, fields: tuple[str, ...] =
 
 
 def specialist(questions: Path, folder: Path, settings: IngestSettings, limit: int | None = None) -> Dataset:
-    rows = [row for _, row in read_jsonl(questions)][:limit]
+    """The questions about guidelines the folder holds (a question whose guideline is elsewhere
+    cannot be asked with its source indexed)."""
+    documents = parse_files([folder], settings)
+    held = {doc.meta.guideline_id for doc in documents}
+    rows = [row for _, row in read_jsonl(questions) if row["guideline_id"] in held][:limit]
     queries = [Query(str(r["question"]), str(r["guideline_id"]), "specialist", r) for r in rows]
-    return Dataset(f"Specialist questions ({folder.name})", parse_files([folder], settings), queries)
+    return Dataset(f"Specialist questions ({folder.name})", documents, queries)
 
 
 def without_sections(doc: Document, headings: tuple[str, ...]) -> Document:

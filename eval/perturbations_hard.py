@@ -11,8 +11,9 @@ into "should not". Errors a model really makes are subtler, so this one changes:
   evidence)" -> "(conditional recommendation, low-quality evidence)", "1B" -> "1A", "Level 2" ->
   "Level 1");
 
-and it makes faithful *shortened* variants (a trailing qualifier or an example list dropped) that
-must stay supported: a verifier that flags them punishes the answers that quote concisely.
+and it makes faithful *shortened* variants (a trailing qualifier, reason, grade string or example
+list dropped, never the words that make the sentence a recommendation) that must stay supported:
+a verifier that flags them punishes the answers that quote concisely.
 """
 
 from __future__ import annotations
@@ -50,12 +51,24 @@ _LABEL_CHANGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"\bGrade A\b", "Grade B"), (r"\bClass IIb\b", "Class IIa"), (r"\bClass IIa\b", "Class I"),
     (r"\(([B-D])\)", lambda m: "(A)"),
 ]
-_TRAILING_QUALIFIER = re.compile(
-    r"(,\s+(?:for example|e\.g\.|such as|including|particularly|especially|where possible|if available|"
-    r"as appropriate|when appropriate)[^.;]*|\s+\((?:e\.g\.|for example|such as|see)[^)]*\))(?=[.;]?\s*$)",
-    re.IGNORECASE,
-)
-_EXAMPLES = re.compile(r"\s+\((?:e\.g\.|for example|such as)[^)]*\)", re.IGNORECASE)
+# Faithful shortenings, tried in turn: a trailing reason (a subordinate clause, verbs and all), a
+# trailing qualifier, example list or grade string, or an example list or cross-reference inside
+# the sentence. What is left out must not carry the recommendation: never its recommending words,
+# and outside a reason clause no verb either ("..., if available, an enteral formula ... be used").
+_RECOMMENDING = re.compile(r"\b(should|must|shall|recommends?|recommended|suggests?|suggested|consider|offer"
+                           r"|do not)\b", re.IGNORECASE)
+_VERB = re.compile(r"\b(is|are|was|were|be|been|can|could|may|might|will|would|has|have|had|do|does|did)\b",
+                   re.IGNORECASE)
+_SHORTENINGS = [(re.compile(p, re.IGNORECASE), reason) for p, reason in (
+    (r",\s+(?:because|since|given that|as they|as this|as it)\b[^;]*?(?=[.;]?\s*$)", True),
+    (r",\s+(?:for example|e\.g\.|such as|including|particularly|especially|where possible|if available"
+     r"|if possible|as appropriate|when appropriate|where appropriate|based on)[^;]*?(?=[.;]?\s*$)", False),
+    (r"\s+\((?:e\.g\.|for example|such as|see|strong|weak|conditional|grade|level|moderate|high|low)[^()]*\)"
+     r"(?=[.;]?\s*$)", False),
+    (r"\s+\[[^\[\]]*\](?=[.;]?\s*$)", False),
+    (r"\s+\((?:e\.g\.|for example|such as|see|i\.e\.)[^()]*\)", False),
+)]
+MIN_WORDS = 4  # what is left must still be a sentence
 
 
 def change_number_in_range(sentence: str, nlp: ClinicalNLP) -> str | None:
@@ -91,13 +104,17 @@ def change_grade_label(sentence: str, nlp: ClinicalNLP) -> str | None:
 
 
 def shorten(sentence: str, nlp: ClinicalNLP) -> str | None:
-    """Faithful: the sentence without its trailing qualifier or its list of examples (must pass)."""
-    shorter = _TRAILING_QUALIFIER.sub("", sentence, count=1)
-    if shorter == sentence:
-        shorter = _EXAMPLES.sub("", sentence, count=1)
-    if shorter == sentence:
-        return None
-    return shorter if shorter.rstrip().endswith((".", ";")) else shorter.rstrip() + "."
+    """Faithful: the sentence without a trailing qualifier, reason, grade string or list of
+    examples, never without the words that make it a recommendation (must pass)."""
+    for pattern, reason in _SHORTENINGS:
+        for match in pattern.finditer(sentence):
+            shorter = (sentence[: match.start()] + sentence[match.end():]).rstrip()
+            left_out = match.group(0)
+            if _RECOMMENDING.search(left_out) or (not reason and _VERB.search(left_out)) \
+                    or len(shorter.split()) < MIN_WORDS:
+                continue
+            return shorter if shorter.endswith((".", ";")) else shorter + "."
+    return None
 
 
 def _moved(value: str, interval: bool) -> str:

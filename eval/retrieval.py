@@ -1,7 +1,8 @@
 """Retrieval suite: does each retriever put the gold document first?
 
 Retrievers, all in the same run on the same corpus: each of our channels alone (BM25, dense,
-graph), our fused pipeline as configured, and the stock LangChain ensemble
+graph), our fused pipeline as configured, the order an answer reads guidelines in (the fused
+ranking re-read by the relevance gate, ``answering.guideline_order``), and the stock LangChain ensemble
 (``eval.langchain_baseline``). Reports recall@1/5/10, MRR@10, nDCG@10 and hit@k, and the
 per-query latency of each retriever, for every data set given.
 """
@@ -31,13 +32,22 @@ def rankers(system: System, dataset: Dataset, cache: Path) -> dict[str, Ranker]:
             return _distinct(h.provenance.guideline_id for h in hits if h.provenance)
         return rank
 
+    def reranked(query: str) -> list[str]:
+        """The order an answer reads guidelines in: the fused top hits and their recommendation
+        sections re-read by the relevance gate, then the rest of the fused ranking."""
+        retriever, pipeline = system.retriever, system.pipeline
+        ranked = retriever.retrieve(query, CHUNKS)
+        top = ranked[: pipeline.top_k]
+        read = pipeline.gate.assess(query, top + retriever.expand_to_recommendations(top)).guidelines
+        return _distinct([*read, *(h.provenance.guideline_id for h in ranked if h.provenance)])
+
     stock = langchain_baseline.build(dataset.documents, system.embedder, cache, k=CHUNKS)
 
     def langchain(query: str) -> list[str]:
         return _distinct(d.metadata["document"] for d in stock.invoke(query))
 
     return {"bm25": ours(("bm25",)), "dense": ours(("dense",)), "graph": ours(("graph",)),
-            "ours (fused)": ours(None), "langchain ensemble": langchain}
+            "ours (fused)": ours(None), "ours (reranked)": reranked, "langchain ensemble": langchain}
 
 
 def evaluate(system: System, dataset: Dataset, cache: Path) -> dict[str, object]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from eval.report import Report
 
-RETRIEVERS = ("ours (fused)", "langchain ensemble", "bm25", "dense", "graph")
+RETRIEVERS = ("ours (fused)", "ours (reranked)", "langchain ensemble", "bm25", "dense", "graph")
 RANKING = ("recall@1", "recall@5", "mrr@10", "ndcg@10", "p50_ms", "p95_ms")
 
 

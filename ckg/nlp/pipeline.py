@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from medspacy.context import ConText, ConTextRule
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -46,7 +47,9 @@ class ClinicalNLP:
         concepts.abbreviations = dict(lexicon.abbreviations)  # type: ignore[attr-defined]
         nlp.add_pipe("ckg_drug_matcher", after="ckg_concept_matcher")
         nlp.get_pipe("ckg_drug_matcher").registry = self.drugs  # type: ignore[attr-defined]
-        _, context = nlp.remove_pipe("medspacy_context")
+        _, default = nlp.remove_pipe("medspacy_context")
+        context = ConText(nlp, rules=None)
+        context.add([_as_ordered_test(rule) for rule in default.rules])
         nlp.add_pipe("ckg_context_where_mentions")
         nlp.get_pipe("ckg_context_where_mentions").context = context  # type: ignore[attr-defined]
         self._nlp = nlp
@@ -89,6 +92,18 @@ def tokenized(nlp: Language, phrases: list[str]) -> dict[str, list[str]]:
 
     key = source_key(["spacy", "medspacy"], data="\n".join(phrases))
     return load_or_build("phrase-tokens", key, build, dict, dict)
+
+
+# NegEx reads "evaluate for X" in a radiology request as X ruled out; in a guideline or a
+# question ("what should I test for before starting rituximab?") X is what is tested for.
+_TESTED_FOR = frozenset({"test for", "evaluate for"})
+
+
+def _as_ordered_test(rule: Any) -> Any:
+    """A ConText rule, with "test for" / "evaluate for" marking what they precede as uncertain, not absent."""
+    if rule.literal.lower() in _TESTED_FOR and rule.category == "NEGATED_EXISTENCE":
+        return ConTextRule(rule.literal, "POSSIBLE_EXISTENCE", direction=rule.direction, pattern=rule.pattern)
+    return rule
 
 
 def assertion_of(ent: Span) -> Assertion:

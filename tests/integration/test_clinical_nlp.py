@@ -40,6 +40,10 @@ def found(nlp: ClinicalNLP, text: str) -> dict[str, tuple[str, str]]:
         # ngc-10510: a real, present mention.
         ("The USPSTF recommends 1-time screening for abdominal aortic aneurysm (AAA) with ultrasonography "
          "in men aged 65 to 75 years who have ever smoked.", "abdominal aortic aneurysm", "present"),
+        # what is tested for is in doubt, not absent (NegEx reads "test for" as ruling out)
+        ("What should I test for before starting rituximab?", "rituximab", "possible"),
+        ("Clinicians should evaluate for obstructive sleep apnea in adults with resistant hypertension.",
+         "obstructive sleep apnea", "possible"),
     ],
 )
 def test_assertions(nlp: ClinicalNLP, sentence: str, words: str, assertion: str) -> None:

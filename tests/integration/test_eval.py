@@ -59,8 +59,9 @@ def test_retrieval_compares_every_retriever_with_the_langchain_stack(home: Path,
     corpus, questions = pubmedqa_slice
     metrics, report = _eval(home, tmp_path, "retrieval", "--corpus", str(corpus), "--questions", str(questions))
     retrievers = _data(metrics)["question"]["retrievers"]
-    assert set(retrievers) == {"bm25", "dense", "graph", "ours (fused)", "langchain ensemble"}
+    assert set(retrievers) == {"bm25", "dense", "graph", "ours (fused)", "ours (reranked)", "langchain ensemble"}
     assert retrievers["ours (fused)"]["recall@5"] >= 0.8  # 40 abstracts: the gold is easy to find
+    assert retrievers["ours (reranked)"]["recall@5"] >= retrievers["ours (fused)"]["recall@5"] - 0.1
     assert retrievers["langchain ensemble"]["recall@5"] >= 0.8  # the baseline is real, not a stub
     assert all(r["p50_ms"] > 0 for r in retrievers.values())
     assert "| **langchain ensemble** |" in report
@@ -137,8 +138,8 @@ def test_vector_benchmark_measures_recall_against_exact_search(home: Path, tmp_p
 SPECIALIST_SLICE = ["ngc-10718.html", "ngc-11020.html", "ngc-10634.html"]
 
 
-def test_specialist_questions_are_judged_against_their_gold_recommendation(home: Path, tmp_path: Path) -> None:
-    """Three ngc-dev guidelines and the shipped questions about them (copied nowhere: read from shared data)."""
+def _specialist_slice(tmp_path: Path) -> Path:
+    """Three ngc-dev guidelines with their index rows (linked, not copied, from shared data)."""
     folder = tmp_path / "guidelines"
     folder.mkdir()
     ids = {name.removesuffix(".html") for name in SPECIALIST_SLICE}
@@ -146,6 +147,13 @@ def test_specialist_questions_are_judged_against_their_gold_recommendation(home:
         (folder / name).symlink_to(DEV / name)
     rows = [r for _, r in read_jsonl(DEV / "index.jsonl") if r["id"] in ids]
     (folder / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return folder
+
+
+def test_specialist_questions_are_judged_against_their_gold_recommendation(home: Path, tmp_path: Path) -> None:
+    """Three ngc-dev guidelines and the shipped questions about them."""
+    folder = _specialist_slice(tmp_path)
+    ids = {name.removesuffix(".html") for name in SPECIALIST_SLICE}
     questions = [r for _, r in read_jsonl(SPECIALIST_QUESTIONS) if r["guideline_id"] in ids]
     assert {r["kind"] for r in questions} == {"negative", "numeric", "positive"}
     (tmp_path / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in questions))
@@ -156,3 +164,22 @@ def test_specialist_questions_are_judged_against_their_gold_recommendation(home:
     assert rates["all"]["cites_gold_guideline"] >= 0.8  # three guidelines on unrelated topics
     assert rates["all"]["leads_with_gold"] <= rates["all"]["quotes_gold"] <= rates["all"]["cites_gold_guideline"]
     assert "leads_with_gold" in report
+
+
+def test_calibrate_refits_the_abstention_model_on_every_kind_of_question(
+        home: Path, tmp_path: Path, pubmedqa_slice: tuple[Path, Path]) -> None:
+    """One command: PubMedQA questions, guideline queries and specialist questions, each kind in its
+    own state directory, one model fitted on them all."""
+    corpus, questions = pubmedqa_slice
+    folder = _specialist_slice(tmp_path)
+    fitted = tmp_path / "abstention.json"
+    metrics, report = _eval(home, tmp_path, "calibrate", "--corpus", str(corpus), "--questions", str(questions),
+                            "--guidelines", str(folder), "--fit", str(fitted))
+    rates = metrics["combined"]["per_data_set"]
+    assert {name.split("-")[0] for name in rates} == {"pubmedqa", "guidelines", "specialist"}
+    assert rates[next(n for n in rates if n.startswith("specialist"))]["cases"] == 12  # 6 questions, twice
+    assert sorted(p.name for p in (home / "calibration").iterdir()) == ["guidelines", "pubmedqa"]
+    default = get_settings().embedding
+    model = AbstentionModel.load(fitted, f"{default.model}+{ONNX_BACKEND}")
+    assert 0.0 < model.threshold < 1.0 and len(model.fitted_on["data"]) == 3
+    assert "one model" in report.lower()

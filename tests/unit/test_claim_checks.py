@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from answering.claim_checks import negation, numbers, populations, strength
+from answering.claim_verifier import shortened_quote
 from eval.perturbations_hard import change_grade_label, change_number_in_range, change_population, shorten
 
 EVIDENCE = "Do not use razors for hair removal, because they increase the risk of surgical site infection."
@@ -19,6 +20,24 @@ EVIDENCE = "Do not use razors for hair removal, because they increase the risk o
 ])
 def test_negation_compares_what_each_not_negates(claim: str, differs: bool) -> None:
     assert bool(negation(claim, EVIDENCE, [], [])) is differs
+
+
+def test_a_negation_cut_short_is_the_same_negation() -> None:
+    # the grade label after "not recommended" is left out, not the "not"
+    assert not negation("Routine cholangiography is not recommended.",
+                        "Routine cholangiography is not recommended [III-B].", [], [])
+
+
+@pytest.mark.parametrize(("claim", "quoted"), [
+    ("Consider nonbiologic therapeutic approaches.", True),  # the example list left out
+    ("Give aspirin to adults with angina.", False),  # "unless" left out: says more than the sentence
+    ("Use aspirin in adults with angina.", False),  # a word changed, not left out
+    ("Give aspirin.", False),  # too short to be a claim
+])
+def test_a_shortened_quote_says_less_and_nothing_else(claim: str, quoted: bool) -> None:
+    sentence = {True: "Consider nonbiologic therapeutic approaches (e.g., inpatient topical therapy).",
+                False: "Give aspirin to adults with angina unless they are bleeding."}[quoted]
+    assert shortened_quote(claim, sentence) is quoted
 
 
 def test_a_double_negative_is_a_flip() -> None:
@@ -66,6 +85,17 @@ def test_populations_are_those_of_the_sentence_quoted_and_none_may_be_lost() -> 
     (change_grade_label, "Use X (Level 2).", "Use X (Level 1)."),
     (shorten, "Use a validated tool, for example the eFI or PEONY.", "Use a validated tool."),
     (shorten, "Use a tool (e.g., eFI) in primary care.", "Use a tool in primary care."),
+    (shorten, "Test for CD in adults with anaemia (Strong recommendation, high level of evidence).",
+     "Test for CD in adults with anaemia."),
+    (shorten, "Offer statins to adults with CKD, because their cardiovascular risk is high.",
+     "Offer statins to adults with CKD."),
+    (shorten, "Offer X to adults with Y [new 2015].", "Offer X to adults with Y."),
 ])
 def test_the_second_generator(perturb, sentence: str, expected: str) -> None:  # type: ignore[no-untyped-def]
     assert perturb(sentence, None) == expected
+
+
+def test_a_shortening_never_drops_the_recommendation() -> None:
+    # the "such as" list runs into the main clause: dropping it would leave a fragment
+    assert shorten("Patients with signs of malabsorption, such as chronic diarrhea, should be tested for CD.",
+                   None) is None  # type: ignore[arg-type]
