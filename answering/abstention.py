@@ -10,7 +10,10 @@ retrieval and the gate produce anyway:
 - how much of the question's distinctive wording the best sentence, and the best guideline's
   sentences together, actually contain (terms weighted by rarity among the candidates; a term no
   candidate contains weighs most — a question about a drug the evidence never names is not
-  answered by it).
+  answered by it);
+- whether it is asked as a question or typed as a topic: a topic ("Management of acute
+  pancreatitis") reads like a document's own wording, so its evidence scores closer whether or not
+  it answers, and the model weighs the same scores differently for it.
 
 It is a logistic regression fitted by ``ckg eval calibrate`` on three kinds of question (PubMedQA
 questions, guideline objectives and interventions, clinician-style specialist questions), each
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,7 +38,11 @@ from answering.terms import terms
 from ckg.errors import ConfigurationError
 
 FEATURES = ("best", "second", "top3", "margin", "near_best", "dense_top", "bm25_top", "coverage_best",
-            "coverage_guideline")
+            "coverage_guideline", "question_form")
+# A question ("Should I ...?") rather than a topic ("Management of ..."): a topic restates a
+# document's own wording, so its evidence scores closer and must score closer still to be the answer.
+_ASKS = re.compile(r"\?\s*$|^\s*(what|which|who|when|where|why|how|should|shall|can|could|is|are|was|were|does|do"
+                   r"|did|will|would|may|must|has|have)\b", re.IGNORECASE)
 NEAR = 0.05  # sentences within this of the best count as "close to the best"
 FORMAT = 1
 PACKAGED = Path(__file__).resolve().parent / "models" / "abstention.json"  # fitted with the torch embedder
@@ -84,6 +92,7 @@ def signals(question: str, sentences: list[str], scores: np.ndarray, guidelines:
         "bm25_top": 1.0 / (1 + top_ranks.get("bm25", 99)),
         "coverage_best": sum(w for t, w in weight.items() if t in bags[top]) / total,
         "coverage_guideline": sum(w for t, w in weight.items() if t in same_guideline) / total,
+        "question_form": float(bool(_ASKS.search(question))),
     })
 
 
@@ -117,10 +126,10 @@ class AbstentionModel:
             raise ConfigurationError(f"abstention model {path} cannot be read: {exc}") from exc
         if data.pop("format", None) != FORMAT or tuple(data.get("features", ())) != FEATURES:
             raise ConfigurationError(f"abstention model {path} was written for other features; refit it with "
-                              "`ckg eval abstention --fit`")
+                              "`ckg eval calibrate`")
         if data["embedder"] != embedder:
             raise ConfigurationError(f"abstention model {path} was fitted with the embedder {data['embedder']!r}, "
-                              f"not the configured {embedder!r}: refit it with `ckg eval abstention --fit`")
+                              f"not the configured {embedder!r}: refit it with `ckg eval calibrate`")
         data["features"] = tuple(data["features"])
         return cls(**data)
 

@@ -79,7 +79,7 @@ class RetrievalSettings(BaseModel):
         "model", description="model: the fitted abstention model decides whether to answer; threshold: the best "
         "sentence's similarity alone (abstain_below)")
     abstention_model: Path | None = Field(
-        None, description="abstention model JSON written by `ckg eval abstention --fit`; unset: the packaged one "
+        None, description="abstention model JSON written by `ckg eval calibrate`; unset: the packaged one "
         "(fitted on PubMedQA dev with the default embedder; with another embedder the threshold is used until refit)")
 
 

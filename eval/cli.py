@@ -201,8 +201,10 @@ def calibrate(fit: Annotated[Path, typer.Option(help="Write the fitted abstentio
                                               specialist_set(SPECIALIST_QUESTIONS, guidelines, ingest, limit)]
     cases, embedders = {}, set()
     for kind, datasets_of in kinds.items():
-        own = settings.model_copy(update={"home": settings.home / "calibration" / kind,
-                                          "graph": settings.graph.model_copy(update={"uri": None})})
+        # The model being replaced is not loaded: after a change of embedder it would be refused.
+        own = settings.model_copy(update={
+            "home": settings.home / "calibration" / kind, "graph": settings.graph.model_copy(update={"uri": None}),
+            "retrieval": settings.retrieval.model_copy(update={"abstention": "threshold"})})
         try:
             with cli_system(own) as system:
                 for dataset in datasets_of(system.settings.ingest):

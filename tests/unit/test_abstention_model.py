@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,10 @@ def test_signals_measure_closeness_agreement_and_how_much_of_the_question_the_ev
                         ["g1", "g1", "g2"], {"bm25": 4})
     assert unrelated.values["coverage_guideline"] == 0.0 and unrelated.values["dense_top"] < 0.02
     assert "do not mention" in why_not(unrelated)
+    assert found.values["question_form"] == unrelated.values["question_form"] == 1.0
+    topic = signals("Management of vancomycin dosing in burns", SENTENCES, np.array([0.8, 0.7, 0.2]),
+                    ["g1", "g1", "g2"], {})
+    assert topic.values["question_form"] == 0.0  # typed as a topic, not asked
 
 
 def model(embedder: str = "minilm (torch)") -> AbstentionModel:
@@ -47,7 +52,7 @@ def test_the_model_reads_back_what_it_wrote_and_answers_when_the_evidence_is_clo
 def test_a_model_fitted_with_another_embedder_or_other_features_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "abstention.json"
     model("other-model (onnx-int8)").save(path)
-    with pytest.raises(ConfigurationError, match="refit it with `ckg eval abstention --fit`"):
+    with pytest.raises(ConfigurationError, match="refit it with `ckg eval calibrate`"):
         AbstentionModel.load(path, "minilm (torch)")
     path.write_text(path.read_text().replace('"best"', '"something-else"'))
     with pytest.raises(ConfigurationError, match="other features"):
@@ -57,9 +62,12 @@ def test_a_model_fitted_with_another_embedder_or_other_features_is_refused(tmp_p
         AbstentionModel.load(path, "minilm (torch)")
 
 
-def test_the_packaged_model_is_present_and_cross_validated() -> None:
-    data = PACKAGED.read_text()
-    assert '"cross_validated"' in data and '"embedder"' in data
+def test_every_packaged_model_loads_with_todays_features_and_was_cross_validated() -> None:
+    packaged = sorted(PACKAGED.parent.glob("abstention*.json"))
+    assert {p.name for p in packaged} == {"abstention.json", "abstention-onnx-int8.json"}
+    for path in packaged:
+        model = AbstentionModel.load(path, json.loads(path.read_text())["embedder"])  # refused if stale
+        assert model.fitted_on["cross_validated"] and 0.0 < model.threshold < 1.0
 
 
 def test_abbreviations_a_guideline_defines_are_spelled_out_where_it_uses_them() -> None:
