@@ -6,7 +6,9 @@ retrieval and the gate produce anyway:
 
 - how close the best evidence sentences are to the question (best, runner-up, top three, margin,
   how many sentences come close to the best);
-- whether the dense and lexical channels agree on the top passage;
+- whether the dense and lexical channels agree on the top guideline (the best rank any of its
+  retrieved passages has in each: a guideline with many close passages need not have the fused
+  top one first in both);
 - how much of the question's distinctive wording the best sentence, and the best guideline's
   sentences together, actually contain (terms weighted by rarity among the candidates; a term no
   candidate contains weighs most — a question about a drug the evidence never names is not
@@ -70,7 +72,7 @@ class Signals:
 def signals(question: str, sentences: list[str], scores: np.ndarray, guidelines: list[str],
             top_ranks: dict[str, int]) -> Signals:
     """The model's features for one question: ``sentences`` and their ``scores`` (the gate's),
-    the guideline of each sentence, and the top passage's rank in each retrieval channel."""
+    the guideline of each sentence, and the top guideline's best rank in each retrieval channel."""
     order = np.argsort(-scores, kind="stable")
     s = scores[order]
     best = float(s[0])

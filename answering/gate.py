@@ -144,7 +144,7 @@ class RelevanceGate:
         scores = vectors[1:] @ vectors[0]
         scores += np.array([RECOMMENDING_BONUS if _RECOMMENDING.search(c.text) else 0.0 for c in pool])
         of = [c.hit.provenance.guideline_id if c.hit.provenance else "" for c in pool]
-        found = signals(question, [c.scored_text for c in pool], scores, of, hits[0].ranks)
+        found = signals(question, [c.scored_text for c in pool], scores, of, _guideline_ranks(hits))
         order = guideline_order(hits, of, scores)
         if self.model is not None:
             p = self.model.probability(found)
@@ -154,3 +154,14 @@ class RelevanceGate:
         if float(scores.max()) < self.abstain_below:
             refusal = f"best evidence similarity {scores.max():.2f} is below the threshold {self.abstain_below:.2f}"
         return Relevance(pool, scores, refusal, signals=found, guidelines=order)
+
+
+def _guideline_ranks(hits: list[Hit]) -> dict[str, int]:
+    """The best rank, in each retrieval channel, of any retrieved passage of the fused top guideline."""
+    top = hits[0].provenance.guideline_id if hits[0].provenance else None
+    ranks: dict[str, int] = {}
+    for hit in hits:
+        if hit.provenance is not None and hit.provenance.guideline_id == top:
+            for channel, rank in hit.ranks.items():
+                ranks[channel] = min(ranks.get(channel, rank), rank)
+    return ranks

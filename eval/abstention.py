@@ -35,7 +35,9 @@ from runtime.system import System
 
 FOLDS = 5
 TARGET_ABSTAINED = 0.95  # the operating point: abstain on at least this share of unanswerable questions
-TARGET_ANSWERED = 0.90  # one model for several kinds: each kind answers at least this share of answerable ones
+# One model for several kinds: each kind answers at least this share of its answerable questions, as
+# many as the model fitted on PubMedQA alone answered there (a wrong refusal costs the clinician too).
+TARGET_ANSWERED = 0.92
 
 
 @dataclass(frozen=True)
