@@ -143,9 +143,9 @@ class RelevanceGate:
         vectors = self.embedder.embed([expand(question, defined)] + [c.scored_text for c in pool])
         scores = vectors[1:] @ vectors[0]
         scores += np.array([RECOMMENDING_BONUS if _RECOMMENDING.search(c.text) else 0.0 for c in pool])
-        of = [c.hit.provenance.guideline_id if c.hit.provenance else "" for c in pool]
-        found = signals(question, [c.scored_text for c in pool], scores, of, _guideline_ranks(hits))
-        order = guideline_order(hits, of, scores)
+        sentence_guidelines = [c.hit.provenance.guideline_id if c.hit.provenance else "" for c in pool]
+        found = signals(question, [c.scored_text for c in pool], scores, sentence_guidelines, _guideline_ranks(hits))
+        order = guideline_order(hits, sentence_guidelines, scores)
         if self.model is not None:
             p = self.model.probability(found)
             refusal = why_not(found) if p < self.model.threshold else None

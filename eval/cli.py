@@ -197,8 +197,10 @@ def calibrate(fit: Annotated[Path, typer.Option(help="Write the fitted abstentio
     if pubmedqa is not None:
         kinds["pubmedqa"] = lambda _: [pubmedqa]
     if guidelines is not None:
-        kinds["guidelines"] = lambda ingest: [guideline_set(guidelines, ingest, GUIDELINE_FIELDS, limit),
-                                              specialist_set(SPECIALIST_QUESTIONS, guidelines, ingest, limit)]
+        def guideline_kinds(ingest: Any) -> list[Any]:
+            queries = guideline_set(guidelines, ingest, GUIDELINE_FIELDS, limit)
+            return [queries, specialist_set(SPECIALIST_QUESTIONS, guidelines, ingest, limit, queries.documents)]
+        kinds["guidelines"] = guideline_kinds
     cases, embedders = {}, set()
     for kind, datasets_of in kinds.items():
         # The model being replaced is not loaded: after a change of embedder it would be refused.

@@ -65,10 +65,11 @@ def guidelines(folder: Path, settings: IngestSettings, fields: tuple[str, ...] =
                    [without_sections(d, withheld) for d in documents], queries)
 
 
-def specialist(questions: Path, folder: Path, settings: IngestSettings, limit: int | None = None) -> Dataset:
+def specialist(questions: Path, folder: Path, settings: IngestSettings, limit: int | None = None,
+               documents: list[Document] | None = None) -> Dataset:
     """The questions about guidelines the folder holds (a question whose guideline is elsewhere
-    cannot be asked with its source indexed)."""
-    documents = parse_files([folder], settings)
+    cannot be asked with its source indexed); ``documents``: the folder already parsed."""
+    documents = parse_files([folder], settings) if documents is None else documents
     held = {doc.meta.guideline_id for doc in documents}
     rows = [row for _, row in read_jsonl(questions) if row["guideline_id"] in held][:limit]
     queries = [Query(str(r["question"]), str(r["guideline_id"]), "specialist", r) for r in rows]
