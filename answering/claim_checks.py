@@ -16,6 +16,7 @@ from ckg.nlp.concepts import Mention
 from ckg.nlp.pipeline import ClinicalNLP
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:n't)?")
+_CLAUSE_END = re.compile(r"(?<!\d)[.;:](?!\d)|[()\[\]]")
 _NEGATION_CUES = frozenset({"not", "no", "never", "without", "neither", "nor", "cannot", "against", "avoid", "none"})
 _FILLERS = frozenset({"be", "is", "are", "was", "were", "been", "to", "the", "a", "an", "do", "does", "should",
                       "must", "can", "may", "will", "would", "routinely", "use", "of", "for", "in"})
@@ -24,10 +25,30 @@ _WEAK = re.compile(r"\b(suggests?|suggested|consider|may|might|could|reasonable|
 _GRADE = re.compile(r"\bgrade\s+([A-D])\b|\(([A-D]) recommendation\)|\bclass\s+(I{1,3}[ab]?)\b|\blevel\s+([A-C])\b",
                     re.IGNORECASE)
 # Grade strings in words or codes: "(strong recommendation, high-quality evidence)", "1B", "Level 2".
-_GRADE_WORDS = re.compile(r"\b(strong|weak|conditional) recommendation|\b(high|moderate|low|very low)[- ]quality\b"
+_GRADE_WORDS = re.compile(r"\b(strong|weak|conditional) recommendation(?: (?:for|against)\b)?"
+                          r"|\b(high|moderate|low|very low)[- ]quality\b"
                           r"|\b[12][A-C]\b|\blevel [1-5]\b|\([A-D]\)(?=[.;]?\s*$)", re.IGNORECASE)
-_REPEATED_GROUP = re.compile(r"\b(children|adults|infants|adolescents|women|men|boys|girls|patients)\s+(?:and|or)\s+"
-                             r"\1\b", re.IGNORECASE)
+_DIRECTION = re.compile(r" (FOR|AGAINST)$")
+# A scheme's labels in words inside a grade string: "(Weak, Imperative)", "[Strong; moderate certainty]".
+_BRACKETED = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+_LABEL_WORDS = frozenset({"strong", "weak", "conditional", "fair", "good", "poor", "insufficient", "high", "moderate",
+                          "low", "consensus", "imperative", "expert", "opinion"})
+# How strongly a sentence words what it asks for: an obligation, a recommendation, an option.
+_WORDING_LEVELS = (
+    (3, re.compile(r"\b(must|shall|always|mandatory|required|essential|strongly)\b", re.I)),
+    (2, re.compile(r"\b(should|recommends?|recommended|offer|(?:is|are) indicated|advised?)\b", re.I)),
+    (1, re.compile(r"\b(suggests?|suggested|consider|may|might|could|can|reasonable|optional|option)\b", re.I)),
+)
+# How often and over what time: "daily" and "every day" alike, "weekly" is not.
+_TIME_WORDS = {
+    "hourly": "hour", "hour": "hour", "hours": "hour", "daily": "day", "day": "day", "days": "day", "nightly": "night",
+    "night": "night", "nights": "night", "weekly": "week", "week": "week", "weeks": "week", "fortnightly": "fortnight",
+    "monthly": "month", "month": "month", "months": "month", "quarterly": "quarter", "yearly": "year",
+    "annually": "year", "annual": "year", "year": "year", "years": "year", "once": "once", "twice": "twice",
+    "minute": "minute", "minutes": "minute",
+}
+_REPEATED_GROUP = re.compile(r"\b(children|adults|infants|adolescents|women|men|boys|girls|patients|young people)"
+                             r"\s+(?:and|or)\s+\1\b", re.IGNORECASE)
 POPULATIONS = {
     "adult": "adult", "adults": "adult", "child": "child", "children": "child", "pediatric": "child",
     "paediatric": "child", "adolescent": "adolescent", "adolescents": "adolescent", "infant": "infant",
@@ -43,9 +64,10 @@ _HYPHENATED = re.compile(r"[a-z]+-[a-z]+")
 _EXCLUSIVE = {
     "age": ({"adult", "older"}, {"child", "adolescent", "infant", "younger"}),
     "sex": ({"man"}, {"woman", "pregnant", "postmenopausal", "premenopausal", "nonpregnant"}),
-    "pregnancy": ({"pregnant"}, {"nonpregnant", "postmenopausal"}),
+    "pregnancy": ({"pregnant"}, {"nonpregnant", "postmenopausal", "postpartum"}),
     "menopause": ({"premenopausal"}, {"postmenopausal"}),
     "symptoms": ({"symptomatic"}, {"asymptomatic"}),
+    "risk": ({"high-risk"}, {"low-risk"}, {"intermediate-risk"}),
 }
 # A disease's severity ("severe haemophilia", "severely affected patients"), not the strength or
 # quality of a recommendation ("moderate-quality evidence", "a moderate recommendation").
@@ -54,7 +76,10 @@ _SEVERITY = re.compile(r"\b(mild|moderate|severe)(?:ly)?\b(?![- ](?:quality|cert
 _MORE_POPULATIONS = {
     "nonpregnant": "nonpregnant", "non-pregnant": "nonpregnant", "symptomatic": "symptomatic",
     "asymptomatic": "asymptomatic", "toddlers": "child", "neonatal": "infant", "elderly": "older",
+    "postpartum": "postpartum", "high-risk": "high-risk", "low-risk": "low-risk",
+    "intermediate-risk": "intermediate-risk",
 }
+_RISK_GROUP = re.compile(r"\b(high|low|intermediate)[- ]risk\b", re.IGNORECASE)
 
 _ALL_POPULATIONS = POPULATIONS | _MORE_POPULATIONS
 
@@ -90,13 +115,14 @@ def _negated_phrases(text: str) -> set[tuple[str, ...]]:
     """What each negation cue negates: the content words after it ("do not use razors" ->
     ("use", "razors")). Comparing these, not counts of "not", lets a claim leave out a negated
     clause of its evidence (a shortened quote) while a dropped or added "not" is still caught."""
-    tokens = _tokens(text)
     cues: Counter[tuple[str, ...]] = Counter()
-    for i, token in enumerate(tokens):
-        if _is_cue(token):
-            following = [t for t in tokens[i + 1 : i + 6] if t not in _FILLERS and not _is_cue(t)][:2]
-            if following:
-                cues[tuple(following)] += 1
+    for clause in _CLAUSE_END.split(text):  # what a cue negates ends with its sentence or bracket
+        tokens = _tokens(clause)
+        for i, token in enumerate(tokens):
+            if _is_cue(token):
+                following = [t for t in tokens[i + 1 : i + 6] if t not in _FILLERS and not _is_cue(t)][:2]
+                if following:
+                    cues[tuple(following)] += 1
     return {phrase for phrase, n in cues.items() if n % 2}  # "there is not no evidence": negated twice
 
 
@@ -171,12 +197,33 @@ def strength(claim: str, evidence: str, grade_note: str = "") -> list[str]:
     grade note that may follow it as a sentence of its own ("... home exercises. (Weak recommendation)")."""
     reasons = []
     stronger_wording = len(_STRONG.findall(claim)) > len(_STRONG.findall(evidence))
-    if _dropped_hedge(claim, evidence) or stronger_wording:
+    worded = _wording_level(claim)
+    if _dropped_hedge(claim, evidence) or stronger_wording or (worded >= 2 and worded > _wording_level(evidence)):
         reasons.append("recommendation is stated more strongly than in the evidence")
-    claim_grades, evidence_grades = _grades(claim), _grades(f"{evidence} {grade_note}")
-    if claim_grades - evidence_grades:
-        reasons.append(f"grade {', '.join(sorted(claim_grades - evidence_grades))} is not the evidence's grade")
+    graded = f"{evidence} {grade_note}"
+    changed = (_grades(claim) - _grades(graded)) | (_labels(claim) - _labels(graded))
+    if changed:
+        reasons.append(f"grade {', '.join(sorted(changed))} is not the evidence's grade")
     return reasons
+
+
+def _wording_level(text: str) -> int:
+    """3 for an obligation ("must"), 2 for a recommendation ("should"), 1 for an option ("may"), 0 for none."""
+    return max((level for level, words in _WORDING_LEVELS if words.search(text)), default=0)
+
+
+def _labels(text: str) -> set[str]:
+    """The label words of the text's bracketed grade strings ("(Weak, Imperative)" -> WEAK, IMPERATIVE)."""
+    inside = " ".join(a or b for a, b in _BRACKETED.findall(text))
+    return {w.upper() for w in _WORD.findall(inside.lower()) if w in _LABEL_WORDS}
+
+
+def intervals(claim: str, evidence: str) -> list[str]:
+    """How often and over what time ("daily", "weeks", "twice") must be the evidence's: numbers
+    are checked as quantities, but "on alternate days" has none."""
+    def said(text: str) -> set[str]:
+        return {_TIME_WORDS[w] for w in _WORD.findall(text.lower()) if w in _TIME_WORDS}
+    return [f"'{unit}' (how often or how long) is not in the evidence" for unit in sorted(said(claim) - said(evidence))]
 
 
 def _dropped_hedge(claim: str, evidence: str) -> bool:
@@ -195,11 +242,13 @@ def _dropped_hedge(claim: str, evidence: str) -> bool:
 def _grades(text: str) -> set[str]:
     """Grade tokens, normalised: "B", "1A", "LEVEL 2", "STRONG RECOMMENDATION", "LOW-QUALITY EVIDENCE" ..."""
     found = {next(g for g in m.groups() if g).upper() for m in _GRADE.finditer(text)}
-    return found | {" ".join(m.group(0).upper().replace("-", " ").split()) for m in _GRADE_WORDS.finditer(text)}
+    words = {" ".join(m.group(0).upper().replace("-", " ").split()) for m in _GRADE_WORDS.finditer(text)}
+    # "strong recommendation against ..." is also a "strong recommendation": a shortened quote may drop the direction
+    return found | words | {_DIRECTION.sub("", w) for w in words}
 
 
 def _population_words(text: str) -> set[str]:
-    lowered = text.lower()
+    lowered = _RISK_GROUP.sub(lambda m: f"{m.group(1)}-risk", text.lower())
     compounds = [w for w in _HYPHENATED.findall(lowered) if w in _ALL_POPULATIONS]  # "non-pregnant" ...
     for compound in compounds:
         lowered = lowered.replace(compound, " ")  # ... is not also "pregnant"

@@ -69,6 +69,7 @@ class ClaimVerifier:
         best_mentions = self.nlp.analyze(best_sentence)
         return [
             *claim_checks.numbers(claim, all_evidence, best_sentence),
+            *claim_checks.intervals(claim, all_evidence),
             *claim_checks.negation(claim, best_sentence, claim_mentions, best_mentions),
             *claim_checks.concepts(self.nlp, claim_mentions, self.nlp.analyze(all_evidence)),
             *claim_checks.populations(claim, best_sentence, all_evidence),

@@ -4,7 +4,8 @@ perturbations: recommendation sentences from the guidelines, each checked agains
 paragraph as written (must pass), reworded (must pass) and perturbed six ways (must be flagged);
 reports the detection rate per kind and the false-alarm rate. A second, harder generator
 (``perturbations_hard``: numbers inside ranges and intervals, populations swapped or collapsed,
-grade labels changed, faithful shortenings that must pass) runs on two splits of the guidelines:
+grade labels changed, the recommending word raised a step, how often or how long changed in words,
+faithful shortenings that must pass) runs on two splits of the guidelines:
 the tuning split the verifier's rules were written against, and a held-out split (a quarter of the
 guidelines, chosen by a hash of their id) reported separately.
 pubmedqa: each question's long answer against its own abstract and against the most similar
@@ -150,8 +151,10 @@ def add_to_report(report: Report, perturbations: dict[str, Any] | None, auc: dic
                      "false alarm (faithful)": {"faithful": perturbations["false_alarm"]["rate"]}})
     if hard:
         report.heading("Second generator: harder perturbations, tuning and held-out guidelines")
-        report.text("Numbers inside ranges, intervals and thresholds; populations swapped or collapsed; grade labels "
-                    "changed — each must be flagged. Shortened variants (a trailing qualifier or the examples "
+        report.text("Numbers inside ranges, intervals and thresholds; populations swapped or collapsed (risk groups "
+                    "too); grade labels changed, in codes or words; the recommending word raised a step ('should' "
+                    "-> 'must'); how often or how long changed in words ('daily' -> 'weekly') — each must be flagged. "
+                    "Shortened variants (a trailing qualifier or the examples "
                     "dropped) and the sentences as written must pass.")
         rows: dict[str, dict[str, Any]] = {}
         for split, rates in hard.items():

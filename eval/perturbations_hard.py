@@ -9,7 +9,11 @@ into "should not". Errors a model really makes are subtler, so this one changes:
   so that one group disappears ("children and young people" -> "children and children");
 - strength and evidence labels inside grade strings ("(strong recommendation, high-quality
   evidence)" -> "(conditional recommendation, low-quality evidence)", "1B" -> "1A", "Level 2" ->
-  "Level 1");
+  "Level 1", "(Weak, Imperative)" -> "(Strong, Imperative)", "recommendation against" ->
+  "recommendation for");
+- the wording raised one step ("should" -> "must", "may" -> "should", "recommends" -> "strongly
+  recommends");
+- how often or how long, in words ("daily" -> "weekly", "alternate days" -> "alternate weeks");
 
 and it makes faithful *shortened* variants (a trailing qualifier, reason, grade string or example
 list dropped, never the words that make the sentence a recommendation) that must stay supported:
@@ -34,7 +38,8 @@ _POPULATION_SWAPS = [
     (r"\bpostmenopausal\b", "premenopausal"), (r"\basymptomatic\b", "symptomatic"),
     (r"\bolder adults\b", "younger adults"),
     (r"\badults\b", "children"), (r"\bchildren\b", "adults"), (r"\bwomen\b", "men"), (r"\bmen\b", "women"),
-    (r"\binfants\b", "adolescents"), (r"\bneonates\b", "adolescents"),
+    (r"\binfants\b", "adolescents"), (r"\bneonates\b", "adolescents"), (r"\bhigh[- ]risk\b", "low-risk"),
+    (r"\blow[- ]risk\b", "high-risk"), (r"\bpregnant\b", "postpartum"),
 ]
 _GROUPS = r"children|adults|infants|adolescents|women|men|boys|girls|young people|young adults"
 _POPULATION_PAIRS = re.compile(rf"\b({_GROUPS})\s+(and|or)\s+({_GROUPS})\b")
@@ -49,7 +54,18 @@ _LABEL_CHANGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"\bLevel ([2-4])\b", lambda m: f"Level {int(m.group(1)) - 1}"), (r"\bLevel 1\b", "Level 2"),
     (r"\bLevel ([B-D])\b", lambda m: "Level A"), (r"\bGrade ([B-D])\b", lambda m: "Grade A"),
     (r"\bGrade A\b", "Grade B"), (r"\bClass IIb\b", "Class IIa"), (r"\bClass IIa\b", "Class I"),
-    (r"\(([B-D])\)", lambda m: "(A)"),
+    (r"\(([B-D])\)", lambda m: "(A)"), (r"\((?:[Ww]eak|[Cc]onditional|[Ff]air)\b", "(Strong"),
+    (r"\brecommendation against\b", "recommendation for"),
+]
+_RAISED_WORDING = [
+    (r"\bshould\b(?! not)", "must"), (r"\b([Mm]ay|[Cc]an|[Cc]ould)\b(?! not)", "should"), (r"\b[Cc]onsider\b", "offer"),
+    (r"\bsuggests\b", "recommends"), (r"\brecommends\b", "strongly recommends"),
+    (r"\bis reasonable\b", "is recommended"),
+]
+_TIME_CHANGES = [
+    (r"\bdaily\b", "weekly"), (r"\bweekly\b", "monthly"), (r"\bmonthly\b", "yearly"), (r"\bannually\b", "monthly"),
+    (r"\bonce\b", "twice"), (r"\btwice\b", "once"), (r"\bdays\b", "weeks"), (r"\bweeks\b", "months"),
+    (r"\bmonths\b", "years"), (r"\bhours\b", "days"),
 ]
 # Faithful shortenings, tried in turn: a trailing reason (a subordinate clause, verbs and all), a
 # trailing qualifier, example list or grade string, or an example list or cross-reference inside
@@ -103,6 +119,26 @@ def change_grade_label(sentence: str, nlp: ClinicalNLP) -> str | None:
     return None
 
 
+def raise_wording(sentence: str, nlp: ClinicalNLP) -> str | None:
+    """The recommending word one step stronger: an option made a recommendation, a recommendation
+    an obligation."""
+    return _first_change(sentence, _RAISED_WORDING)
+
+
+def change_time_word(sentence: str, nlp: ClinicalNLP) -> str | None:
+    """How often or how long, written in words, changed ("daily" -> "weekly")."""
+    return _first_change(sentence, _TIME_CHANGES)
+
+
+def _first_change(sentence: str, changes: list[tuple[str, str]]) -> str | None:
+    for pattern, replacement in changes:
+        match = re.search(pattern, sentence)
+        if match:
+            word = replacement.capitalize() if match.group(0)[0].isupper() else replacement
+            return sentence[: match.start()] + word + sentence[match.end():]
+    return None
+
+
 def shorten(sentence: str, nlp: ClinicalNLP) -> str | None:
     """Faithful: the sentence without a trailing qualifier, reason, grade string or list of
     examples, never without the words that make it a recommendation (must pass)."""
@@ -132,5 +168,7 @@ HARD_PERTURBATIONS: dict[str, Callable[[str, ClinicalNLP], str | None]] = {
     "number in range or interval": change_number_in_range,
     "population swapped or collapsed": change_population,
     "grade label changed": change_grade_label,
+    "wording raised a step": raise_wording,
+    "how often or how long changed": change_time_word,
 }
 FAITHFUL_SHORTENINGS = shorten

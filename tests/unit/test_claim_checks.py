@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from answering.claim_checks import negation, numbers, populations, strength
+from answering.claim_checks import intervals, negation, numbers, population_conflicts, populations, strength
 from answering.claim_verifier import shortened_quote
-from eval.perturbations_hard import change_grade_label, change_number_in_range, change_population, shorten
+from eval.perturbations_hard import (
+    change_grade_label,
+    change_number_in_range,
+    change_population,
+    change_time_word,
+    raise_wording,
+    shorten,
+)
 
 EVIDENCE = "Do not use razors for hair removal, because they increase the risk of surgical site infection."
 
@@ -58,6 +65,46 @@ def test_a_grade_in_the_note_after_the_sentence_is_the_sentences_grade() -> None
     assert strength("Trough levels should be monitored (1A).", "Trough levels should be monitored (1B).")
 
 
+@pytest.mark.parametrize(("claim", "evidence"), [
+    ("Clinicians must perform a screening evaluation.", "Clinicians should perform a screening evaluation."),
+    ("Neoadjuvant therapy should be used for uT2N0 patients.", "Neoadjuvant therapy can be used for uT2N0 patients."),
+    ("The panel strongly recommends delayed repair.", "The panel recommends delayed repair."),
+])
+def test_a_recommending_word_one_step_stronger_is_stated_more_strongly(claim: str, evidence: str) -> None:
+    assert strength(claim, evidence)
+    assert not strength(evidence, claim)  # one step weaker says less
+
+
+def test_grade_words_inside_brackets_and_the_direction_of_a_grade_are_the_evidences() -> None:
+    sentence = "Provide supplemental tyrosine if blood TYR is low."
+    assert strength(f"{sentence} (Strong, Conditional)", f"{sentence} (Weak, Conditional)")
+    assert not strength(f"{sentence} (Weak, Conditional)", f"{sentence} (Weak, Conditional)")
+    note = "(Strong recommendation against the use of an intervention)"
+    assert strength("Do not give live vaccines. (Strong recommendation for the use of an intervention)",
+                    "Do not give live vaccines.", note)
+    assert not strength("Do not give live vaccines. (Strong recommendation)", "Do not give live vaccines.", note)
+
+
+def test_how_often_and_how_long_in_words_must_be_the_evidences() -> None:
+    evidence = "Compression bandages worn daily on alternate days for two months."
+    assert intervals("Compression bandages worn weekly.", evidence)
+    assert intervals("Bandages worn on alternate weeks.", evidence)
+    assert not intervals("Compression bandages worn every day for two months.", evidence)
+
+
+def test_a_negation_does_not_reach_into_the_next_sentence() -> None:
+    evidence = "Urine culture should be obtained. (Strong Recommendation; Grade B)"
+    assert negation("Urine culture should not be obtained. (Strong Recommendation; Grade B)", evidence, [], [])
+
+
+def test_risk_groups_and_the_postpartum_are_populations() -> None:
+    assert populations("Low-risk tumours need a 6 mm margin.", "High-risk tumours need a 6 mm margin.",
+                       "High-risk tumours need a 6 mm margin.")
+    assert populations("Postpartum women should be offered it.", "Pregnant women should be offered it.",
+                       "Pregnant women should be offered it.")
+    assert population_conflicts("Should a patient at low risk have a CT scan?", "High-risk patients need a CT scan.")
+
+
 def test_leaving_out_a_hedged_clause_is_not_stating_it_more_strongly() -> None:
     evidence = "Offer a FeNO test to adults, and consider it in children if there is diagnostic uncertainty."
     assert not strength("Offer a FeNO test to adults.", evidence)
@@ -83,6 +130,11 @@ def test_populations_are_those_of_the_sentence_quoted_and_none_may_be_lost() -> 
      "Use X (conditional recommendation, high-quality evidence)."),
     (change_grade_label, "Monitor trough levels (1B).", "Monitor trough levels (1A)."),
     (change_grade_label, "Use X (Level 2).", "Use X (Level 1)."),
+    (change_grade_label, "Assess it when possible (Weak, Consensus).", "Assess it when possible (Strong, Consensus)."),
+    (change_population, "Refer high-risk patients.", "Refer low-risk patients."),
+    (raise_wording, "Clinicians should screen.", "Clinicians must screen."),
+    (raise_wording, "May be used in adults.", "Should be used in adults."),
+    (change_time_word, "Worn daily on alternate days.", "Worn weekly on alternate days."),
     (shorten, "Use a validated tool, for example the eFI or PEONY.", "Use a validated tool."),
     (shorten, "Use a tool (e.g., eFI) in primary care.", "Use a tool in primary care."),
     (shorten, "Test for CD in adults with anaemia (Strong recommendation, high level of evidence).",
