@@ -22,12 +22,15 @@ from answering.ranking_features import (
     asserted,
     features,
     with_assertions,
+    with_reading,
     without_direction,
 )
 from answering.ranking_model import WEIGHTS, RankingModel
+from answering.reader import Reader
 from ckg.nlp.pipeline import ClinicalNLP
 
 CHECKED_FOR_CONFLICTS = 12  # the best-scoring sentences get the (slower) assertion check
+READ = 15  # the best-scoring sentences a configured reader reads (a cross-encoder: ~10 ms a sentence on CPU)
 MAX_LIST_ITEMS = 12
 
 _VERB = re.compile(
@@ -106,6 +109,7 @@ class RelevanceOrder:
 class AnswerRanker:
     nlp: ClinicalNLP
     model: RankingModel = WEIGHTS
+    reader: Reader | None = None  # scores whether a sentence answers the question; none by default
 
     def rank(self, question: str, relevance: Relevance) -> list[Ranked]:
         """Statements only, best answer first."""
@@ -125,5 +129,9 @@ class AnswerRanker:
             found[:CHECKED_FOR_CONFLICTS] = [
                 with_assertions(s, asked, self.nlp.analyze(without_direction(s.candidate.text)))
                 for s in found[:CHECKED_FOR_CONFLICTS]]
+        if self.reader is not None:
+            found.sort(key=lambda s: -self.model.score(s.features))
+            found[:READ] = with_reading(found[:READ], self.reader.scores(question, [
+                s.candidate.text for s in found[:READ]]))
         return sorted(found, key=lambda s: -self.model.score(s.features))
 

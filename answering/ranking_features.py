@@ -41,7 +41,7 @@ from graph.store import GradedSpan
 FEATURES = (
     "relevance", "top_guideline", "coverage", "recommendation", "ungraded_among_graded", "grade_strength",
     "strong_wording", "weak_wording", "quantity_stated", "quantity_kind", "quantity_fit", "population_conflict",
-    "includes_excluded", "excludes_too", "methods", "asserts_opposite", "excludes_with_question",
+    "includes_excluded", "excludes_too", "methods", "asserts_opposite", "excludes_with_question", "reader",
 )
 FOCUS_WEIGHT = 2.0  # the thing "which/what" asks about counts twice among the question's terms
 GRADE_STRENGTH = {"strong": 1.0, "moderate": 0.75, "good-practice": 0.625, "weak": 0.375, "expert-opinion": 0.375,
@@ -217,6 +217,13 @@ def with_assertions(scored: Scored, asked: dict[str, bool], said: list[Mention])
     found = scored.features | {"asserts_opposite": float(bool(opposite)),
                                "excludes_with_question": float(not opposite and bool(excluded))}
     return Scored(scored.candidate, found, tuple(reasons))
+
+
+def with_reading(scored: list[Scored], answers: list[float]) -> list[Scored]:
+    """Adds a reader's judgement: how likely each sentence answers the question."""
+    return [Scored(s.candidate, s.features | {"reader": p},
+                   (*s.reasons, f"the reader judges it answers the question ({p:.2f})") if p >= 0.5 else s.reasons)
+            for s, p in zip(scored, answers, strict=True)]
 
 
 def asserted(mentions: list[Mention]) -> dict[str, bool]:

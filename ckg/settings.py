@@ -78,6 +78,9 @@ class RetrievalSettings(BaseModel):
     abstention: Literal["model", "threshold"] = Field(
         "model", description="model: the fitted abstention model decides whether to answer; threshold: the best "
         "sentence's similarity alone (abstain_below)")
+    reader: Path | None = Field(
+        None, description="a cross-encoder directory (sentence-transformers CrossEncoder) that judges whether a "
+        "sentence answers the question, for the answer ranker; `ckg eval reader-train` builds one; unset: none")
     abstention_model: Path | None = Field(
         None, description="abstention model JSON written by `ckg eval calibrate`; unset: the packaged one "
         "(fitted on PubMedQA dev with the default embedder; with another embedder the threshold is used until refit)")

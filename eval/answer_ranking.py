@@ -35,9 +35,11 @@ class Case:
     gold: np.ndarray  # bool per candidate: quotes the gold recommendation
 
 
-def collect(pipeline: QueryPipeline, questions: list[SpecialistQuestion]) -> list[Case]:
-    """The features of every candidate statement, per answered question."""
-    ranker = AnswerRanker(pipeline.nlp, WEIGHTS)
+def collect(pipeline: QueryPipeline, questions: list[SpecialistQuestion],
+            ranker: AnswerRanker | None = None) -> list[Case]:
+    """The features of every candidate statement, per answered question (by the shipped weights'
+    ranker, with the pipeline's reader when it has one)."""
+    ranker = ranker or AnswerRanker(pipeline.nlp, WEIGHTS)
     cases = []
     for q in questions:
         relevance = pipeline.gate.assess(q.question, pipeline.evidence(q.question))
@@ -45,7 +47,7 @@ def collect(pipeline: QueryPipeline, questions: list[SpecialistQuestion]) -> lis
             continue
         scored = ranker.scored(q.question, pipeline.for_drafting(q.question, relevance))
         if scored:
-            x = np.array([[s.features[name] for name in FEATURES] for s in scored])
+            x = np.array([[s.features.get(name, 0.0) for name in FEATURES] for s in scored])
             gold = np.array([quotes(q, ids.guideline_of(s.candidate.hit.chunk_id), s.candidate.start,
                                     s.candidate.end, s.candidate.text) for s in scored])
             cases.append(Case(q.kind, q.guideline_id, x, gold))

@@ -36,6 +36,8 @@ Out = Annotated[Path | None, typer.Option(help="Report folder (default: reports/
 Fields = Annotated[str, typer.Option(help="index.jsonl fields used as queries, comma-separated.")]
 DEFAULT_FIELDS = ",".join(GUIDELINE_FIELDS)
 AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")]
+SPECIALIST_QUESTIONS = Path(__file__).resolve().parent / "data" / "specialist_questions.jsonl"
+DEMO_QUESTIONS = Path(__file__).resolve().parent.parent / "demo" / "questions.txt"
 
 
 def _pubmedqa(corpus: Path | None, questions: Path | None, limit: int | None, required: bool = True) -> Any:
@@ -174,6 +176,33 @@ def abstention_fit(cases: Annotated[list[Path], typer.Argument(help="Cases kept 
     _finish(report, out, as_json)
 
 
+@eval_app.command("reader-train")
+def reader_train(
+    guidelines: Annotated[list[Path], typer.Argument(help="Guideline folders whose key questions it learns from.")],
+    out: Annotated[Path, typer.Option(help="Write the reader (a CrossEncoder directory) here.")],
+    hold_out: Annotated[Path | None, typer.Option(
+        help="Questions JSONL (guideline_id per line): their guidelines are left out, so that the reader "
+             "is measured on guidelines it never read (e.g. eval/data/specialist_questions.jsonl).")] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the pairs.")] = 2,
+) -> None:
+    """Trains a reader on the guidelines' own key questions; use it with CKG_RETRIEVAL__READER=<out>."""
+    from ckg.jsonl import read_jsonl
+    from eval.key_questions import key_questions, labelled_pairs
+    from eval.reader_training import train_reader
+    from retrieval.embeddings import resolve_model_path
+
+    left_out = frozenset(row["guideline_id"] for _, row in read_jsonl(hold_out)) if hold_out else frozenset()
+    questions = key_questions(guidelines, left_out)
+    if not questions:
+        raise typer.BadParameter("the guidelines state no key questions followed by their answers")
+    pairs = labelled_pairs(questions)
+    typer.echo(f"{len(questions)} key questions of {len({q.guideline_id for q in questions})} guidelines, "
+               f"{len(pairs)} pairs ({len(left_out)} guidelines held out)", err=True)
+    base = resolve_model_path(get_settings().embedding.model)
+    train_reader(pairs, base, out, epochs, progress=sys.stderr.isatty())
+    typer.echo(f"reader: {out}", err=True)
+
+
 @eval_app.command()
 def calibrate(fit: Annotated[Path, typer.Option(help="Write the fitted abstention model here (JSON).")],
               corpus: Corpus = None, questions: Questions = None, guidelines: Guidelines = None,
@@ -224,8 +253,6 @@ def calibrate(fit: Annotated[Path, typer.Option(help="Write the fitted abstentio
     _finish(report, out, as_json)
 
 
-SPECIALIST_QUESTIONS = Path(__file__).resolve().parent / "data" / "specialist_questions.jsonl"
-DEMO_QUESTIONS = Path(__file__).resolve().parent.parent / "demo" / "questions.txt"
 
 
 @eval_app.command()

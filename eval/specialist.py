@@ -16,7 +16,7 @@ from typing import Any
 
 from answering.extractive import ExtractiveGenerator
 from answering.pipeline import QueryPipeline
-from answering.ranking import RelevanceOrder
+from answering.ranking import AnswerRanker, RelevanceOrder
 from eval import answer_ranking
 from eval.report import Report
 from eval.specialist_questions import KINDS, SpecialistQuestion, quotes
@@ -50,7 +50,9 @@ def evaluate(system: System, questions: list[SpecialistQuestion]) -> dict[str, A
     if isinstance(generator, ExtractiveGenerator):
         baseline = replace(system.pipeline, generator=replace(generator, ranker=RelevanceOrder()))
         result["baseline_rates"] = _rates([judge(baseline, q) for q in questions])
-        result["fitted_ranking"] = answer_ranking.compare(answer_ranking.collect(system.pipeline, questions))
+        ranker = generator.ranker if isinstance(generator.ranker, AnswerRanker) else None
+        result["reader"] = ranker.reader.name if ranker is not None and ranker.reader is not None else None
+        result["fitted_ranking"] = answer_ranking.compare(answer_ranking.collect(system.pipeline, questions, ranker))
     return result
 
 
@@ -64,7 +66,9 @@ def _rates(judged: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
 
 
 def add_to_report(report: Report, result: dict[str, Any]) -> None:
-    report.text(f"{result['questions']} questions.")
+    reader = result.get("reader")
+    report.text(f"{result['questions']} questions. Reader (``answering.reader``): "
+                + (f"``{reader}``." if reader else "none configured."))
     report.table(result["rates"], "questions")
     if "baseline_rates" in result:
         report.text("Baseline, same run: the most relevant sentence first, whatever it is (before answer ranking).")

@@ -24,6 +24,7 @@ from answering.faithfulness import ExactSpanVerifier, Verifier
 from answering.gate import RelevanceGate
 from answering.pipeline import QueryPipeline
 from answering.ranking import AnswerRanker
+from answering.reader import CrossEncoderReader
 from ckg import dates
 from ckg.errors import ConfigurationError, Conflict, InputError, VectorIndexError, WriterBusy
 from ckg.locks import exclusive
@@ -77,7 +78,8 @@ def open_index(settings: Settings, embedder: Embedder) -> VectorIndex:
 def build_generator(settings: Settings, graph: GraphStore) -> Generator:
     r, g = settings.retrieval, settings.generation
     if g.backend == "extractive":
-        return ExtractiveGenerator(AnswerRanker(get_nlp()), r.answer_sentences, r.answer_window)
+        reader = CrossEncoderReader(r.reader) if r.reader is not None else None
+        return ExtractiveGenerator(AnswerRanker(get_nlp(), reader=reader), r.answer_sentences, r.answer_window)
     from answering.llm.generator import LLMGenerator  # LangChain and the model only when asked for
 
     return LLMGenerator.from_settings(g, r.answer_sentences)

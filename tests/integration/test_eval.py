@@ -39,10 +39,10 @@ def pubmedqa_slice(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     return folder / "corpus.jsonl", folder / "questions.jsonl"
 
 
-def _eval(home: Path, tmp_path: Path, *args: str) -> tuple[dict, str]:  # type: ignore[type-arg]
+def _eval(home: Path, tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[dict, str]:  # type: ignore[type-arg]
     out = tmp_path / "report"
     result = run_ckg(home, "eval", *args, "--out", str(out), "--json",
-                     env={"CKG_EMBEDDING__CACHE_DIR": str(home / "models")})
+                     env={"CKG_EMBEDDING__CACHE_DIR": str(home / "models"), **(env or {})})
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads(result.stdout)
     assert json.loads((out / "metrics.json").read_text()) == metrics
@@ -150,15 +150,32 @@ def _specialist_slice(tmp_path: Path) -> Path:
     return folder
 
 
-def test_specialist_questions_are_judged_against_their_gold_recommendation(home: Path, tmp_path: Path) -> None:
-    """Three ngc-dev guidelines and the shipped questions about them."""
+@pytest.fixture(scope="module")
+def reader(home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real cross-encoder, trained for one epoch on the key questions of two other guidelines."""
+    folder = tmp_path_factory.mktemp("key-questions")
+    for name in ("ngc-7822.html", "ngc-11075.html"):
+        (folder / name).write_bytes((DEV / name).read_bytes())
+    out = folder / "reader"
+    result = run_ckg(home, "eval", "reader-train", str(folder), "--out", str(out), "--epochs", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "key questions of 2 guidelines" in result.stderr
+    assert (out / "config.json").is_file()
+    return out
+
+
+def test_specialist_questions_are_judged_against_their_gold_recommendation(home: Path, tmp_path: Path,
+                                                                            reader: Path) -> None:
+    """Three ngc-dev guidelines and the shipped questions about them, answers ranked with a reader."""
     folder = _specialist_slice(tmp_path)
     ids = {name.removesuffix(".html") for name in SPECIALIST_SLICE}
     questions = [r for _, r in read_jsonl(SPECIALIST_QUESTIONS) if r["guideline_id"] in ids]
     assert {r["kind"] for r in questions} == {"negative", "numeric", "positive"}
     (tmp_path / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in questions))
     metrics, report = _eval(home, tmp_path, "specialist", "--guidelines", str(folder),
-                            "--questions", str(tmp_path / "questions.jsonl"))
+                            "--questions", str(tmp_path / "questions.jsonl"),
+                            env={"CKG_RETRIEVAL__READER": str(reader)})
+    assert metrics["specialist"]["reader"] == "reader" and "Reader (``answering.reader``): ``reader``" in report
     rates = metrics["specialist"]["rates"]
     assert rates["all"]["n"] == len(questions) == 6
     assert rates["all"]["cites_gold_guideline"] >= 0.8  # three guidelines on unrelated topics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -282,3 +283,27 @@ def test_a_list_lead_in_is_quoted_with_its_items() -> None:
 
 def test_british_and_american_spellings_are_the_same_terms() -> None:
     assert terms("hospitalised paediatric tumour oedema") == terms("hospitalized pediatric tumor edema")
+
+
+class ReaderFavouring:
+    """A reader that judges one sentence to answer the question (the real one is tested in
+    ``tests/integration/test_eval.py``)."""
+
+    name = "favouring"
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def scores(self, question: str, sentences: Sequence[str]) -> list[float]:
+        return [0.95 if self.answer in s else 0.05 for s in sentences]
+
+
+def test_a_configured_reader_moves_the_sentence_it_judges_an_answer_to_the_lead() -> None:
+    found = relevance(("In patients with BTAI, the committee suggests delayed repair.", 0.80),
+                      ("In patients with BTAI, the committee suggests endovascular repair.", 0.76))
+    question = "How should a blunt aortic injury be repaired?"
+    assert AnswerRanker(FakeNLP()).rank(question, found)[0].candidate.start == 0  # type: ignore[arg-type]
+    ranked = AnswerRanker(FakeNLP(), reader=ReaderFavouring("endovascular")).rank(  # type: ignore[arg-type]
+        question, found)
+    assert ranked[0].candidate.start == 1000
+    assert "the reader judges it answers the question (0.95)" in ranked[0].reasons
