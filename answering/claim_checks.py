@@ -13,6 +13,7 @@ from collections import Counter
 from answering.quantities import repeated, unmatched
 from answering.terms import stem
 from ckg.nlp.concepts import Mention
+from ckg.nlp.drugs import get_drugs
 from ckg.nlp.pipeline import ClinicalNLP
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:n't)?")
@@ -146,6 +147,14 @@ def _tokens(text: str) -> list[str]:
     """Lower-cased, stemmed words ("recommends" and "recommend" alike); cues and fillers unstemmed."""
     return [t if t in _NEGATION_CUES or t in _FILLERS or t.endswith("n't") else stem(t)
             for t in _TOKEN.findall(text.lower())]
+
+
+def unidentified_drugs(claim: str, evidence: str) -> list[str]:
+    """Drugs named in the claim that have no concept (no DrugBank id: insulin, penicillin) must be
+    named in the evidence."""
+    drugs = get_drugs()
+    said, stated = (drugs.unidentified(_TOKEN.findall(text.lower())) for text in (claim, evidence))
+    return [f"drug '{name}' is not in the evidence" for name in sorted(said - stated)]
 
 
 def concepts(nlp: ClinicalNLP, claim_mentions: list[Mention], evidence_mentions: list[Mention]) -> list[str]:

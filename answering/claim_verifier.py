@@ -72,6 +72,7 @@ class ClaimVerifier:
             *claim_checks.intervals(claim, all_evidence),
             *claim_checks.negation(claim, best_sentence, claim_mentions, best_mentions),
             *claim_checks.concepts(self.nlp, claim_mentions, self.nlp.analyze(all_evidence)),
+            *claim_checks.unidentified_drugs(claim, all_evidence),
             *claim_checks.populations(claim, best_sentence, all_evidence),
             *claim_checks.strength(claim, best_sentence, following),
         ]

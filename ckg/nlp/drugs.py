@@ -56,6 +56,15 @@ class DrugDictionary:
         return found
 
 
+    def unidentified(self, tokens: list[str]) -> set[str]:
+        """The names among the tokens (one or two at a time) that the dictionary knows without a
+        DrugBank id ("insulin", "penicillin", "lithium"): no concept is made of them, so only their
+        names can be compared."""
+        grams = (" ".join(tokens[i : i + n]).lower() for n in range(1, MAX_TOKENS + 1)
+                 for i in range(len(tokens) - n + 1))
+        return {g for g in grams if g in self.names and self.names[g] is None}
+
+
 def dictionary_file() -> Path:
     spec = importlib.util.find_spec(PACKAGE)  # finds the package without running its import
     if spec is None or spec.origin is None:

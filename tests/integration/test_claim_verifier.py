@@ -110,3 +110,13 @@ def test_the_score_tells_a_long_answer_s_own_abstract_from_the_most_similar_othe
     pubmedqa = shared_data / "pubmedqa"
     result = pubmedqa_auc(verifier, pubmedqa / "corpus.jsonl", pubmedqa / "dev_questions.jsonl", 40)
     assert result["roc_auc"] >= 0.93, result["roc_auc"]  # 0.926 before the score read the claim's terms
+
+
+def test_a_drug_the_dictionary_knows_without_an_id_is_checked_by_name(verifier: ClaimVerifier) -> None:
+    """Insulin and penicillin have no DrugBank id in the dictionary, so no concept: their names are compared."""
+    evidence = ("Patients with an adequate performance status should be treated with a high-dose "
+                "methotrexate-containing chemotherapy regimen.")
+    swapped = verifier.verify(evidence.replace("methotrexate", "insulin"), [Evidence("e", evidence, 0, 0, len(evidence))])
+    assert swapped.verdict == "unsupported" and "drug 'insulin' is not in the evidence" in swapped.reasons
+    penicillin = "Benzyl penicillin should be given before transfer to hospital."
+    assert verifier.verify(penicillin, [Evidence("e", penicillin, 0, 0, len(penicillin))]).verdict == "supported"
