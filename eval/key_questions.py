@@ -24,6 +24,8 @@ from ingest.loaders import load_document
 # "Question 1:", "Key Question 2.", "KQ1A:", "Clinical question:" before the question itself
 _QUESTION = re.compile(r"^(?:(?:key |clinical )?question\s*[\w.]*\s*[:.]\s*|kq\s*\w+\s*[:.]\s*)?(.{20,}\?)$",
                        re.IGNORECASE)
+# "Recommendations", "Major Recommendations" (not "Evidence Supporting the Recommendations")
+_RECOMMENDATIONS = re.compile(r"(?:major |key )?recommendations?\b", re.IGNORECASE)
 _BLOCK_ENDS = re.compile(r"^(definitions|clinical algorithm|references|abbreviations)\b", re.IGNORECASE)
 MIN_WORDS = 5  # shorter lines are labels ("Recommendation", "Conclusion") or headings
 ANSWERS_PER_QUESTION = 3
@@ -44,8 +46,9 @@ def key_questions(folders: list[Path], exclude: frozenset[str] = frozenset()) ->
     """Every key question of the guidelines in ``folders`` with its answers, but those of the
     guidelines in ``exclude`` (the ones an evaluation asks about)."""
     found = []
-    sidecars = {folder: read_sidecar(folder) for folder in {path.parent for path in discover(folders)}}
-    for path in discover(folders):
+    paths = discover(folders)
+    sidecars = {folder: read_sidecar(folder) for folder in {path.parent for path in paths}}
+    for path in paths:
         if path.stem not in exclude:
             doc = load_document(path, path.read_bytes(), sidecars[path.parent].get(path.name))
             found.extend(of_document(path.stem, doc))
@@ -53,15 +56,27 @@ def key_questions(folders: list[Path], exclude: frozenset[str] = frozenset()) ->
 
 
 def of_document(guideline_id: str, doc: Document) -> list[KeyQuestion]:
+    blocks, elsewhere = _question_blocks(doc)
+    pick = random.Random(guideline_id)  # the same pairs on every machine
+    return [KeyQuestion(
+        guideline_id, question, tuple(answers[:ANSWERS_PER_QUESTION]),
+        tuple(_sample(pick, [s for j, (_, a) in enumerate(blocks) if j != i for s in a], NEAR_MISSES_PER_QUESTION)),
+        tuple(_sample(pick, elsewhere, OTHERS_PER_QUESTION)),
+    ) for i, (question, answers) in enumerate(blocks)]
+
+
+def _question_blocks(doc: Document) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """Each key question of the recommendation sections with the statements up to the next one,
+    and the sentences of every other section."""
     blocks: list[tuple[str, list[str]]] = []
     elsewhere: list[str] = []
     for section in doc.sections:
-        lines = doc.text[section.char_start : section.char_end].split("\n")
-        if not section.path.startswith("Recommendations"):
+        lines = [line.strip() for line in doc.text[section.char_start : section.char_end].split("\n")]
+        if not any(_RECOMMENDATIONS.match(part) for part in section.path.split(" > ")):
             elsewhere.extend(s for line in lines for s in _sentences(line))
             continue
         current: list[str] | None = None
-        for line in (line.strip() for line in lines):
+        for line in lines:
             asked = _QUESTION.match(line)
             if asked and len(line.split()) > MIN_WORDS:
                 current = []
@@ -70,13 +85,7 @@ def of_document(guideline_id: str, doc: Document) -> list[KeyQuestion]:
                 current = None
             elif current is not None and not line.endswith("?"):
                 current.extend(_sentences(line))
-    blocks = [(q, answers) for q, answers in blocks if answers]
-    pick = random.Random(guideline_id)  # the same pairs on every machine
-    return [KeyQuestion(
-        guideline_id, question, tuple(answers[:ANSWERS_PER_QUESTION]),
-        tuple(_sample(pick, [s for j, (_, a) in enumerate(blocks) if j != i for s in a], NEAR_MISSES_PER_QUESTION)),
-        tuple(_sample(pick, elsewhere, OTHERS_PER_QUESTION)),
-    ) for i, (question, answers) in enumerate(blocks)]
+    return [(q, answers) for q, answers in blocks if answers], elsewhere
 
 
 def labelled_pairs(questions: list[KeyQuestion]) -> list[tuple[str, str, float]]:
