@@ -55,7 +55,6 @@ class DrugDictionary:
                 found.append((drug, i, i + 1))
         return found
 
-
     def unidentified(self, tokens: list[str]) -> set[str]:
         """The names among the tokens (one or two at a time) that the dictionary knows without a
         DrugBank id ("insulin", "penicillin", "lithium"): no concept is made of them, so only their
