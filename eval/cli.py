@@ -253,8 +253,6 @@ def calibrate(fit: Annotated[Path, typer.Option(help="Write the fitted abstentio
     _finish(report, out, as_json)
 
 
-
-
 @eval_app.command()
 def specialist(guidelines: Annotated[Path, typer.Option(help="The guideline folder the questions are about.")],
                questions: Annotated[Path, typer.Option(
